@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Drives the GUP series: the pristine Linux 6.1 tree is a dependency
+# (Debian's linux-source-6.1, unpacked under build/), the series is applied
+# to a copy of it, built, booted under QEMU and tested.
+#
+#   make run             install, unpack, apply, build, boot, KUnit results
+#   make check           everything: lint, KUnit and userspace tests
+#   make check-pristine  the same tests on the pristine kernel (plus tests)
+#   make arm64           build and test our kernel for arm64
+#   make series          write the series as git format-patch into build/
+#   make SUITE=mm_gup run    only the KUnit suites matching a glob
+#   make clean           remove build outputs (keeps the unpacked trees)
+#   make distclean       remove build/ entirely
+
+H := tools/gup-harness/harness.sh
+
+.PHONY: run check check-pristine arm64 build lint series clean distclean
+
+run check check-pristine arm64 build lint series:
+	@$(H) $@
+
+clean:
+	rm -rf build/out build/results build/series
+
+distclean:
+	rm -rf build

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot a kernel under QEMU, collect its KUnit and userspace results.
+
+usage: boot.py --arch x86_64|arm64 --kernel IMAGE --initrd CPIO --kunit-py PATH
+               --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
+
+The kernel runs the built-in KUnit suites at boot, then the initramfs' init
+runs the userspace tests, printing one line per test:
+    GUPUSER: ok NAME        GUPUSER: not ok NAME - REASON
+and finally `GUPUSER: done` before powering the machine off.
+
+Writes the console to --log, prints every failing case, a per-suite summary
+and finally `RESULT LABEL PASSED FAILED` for the caller to add up.  A guest
+that hangs past --timeout is killed; a guest that crashes or never says
+`done` is reported as a failure with the tail of its console.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+QEMU = {
+    'x86_64': (['qemu-system-x86_64', '-machine', 'pc', '-cpu', 'max'], 'ttyS0'),
+    'arm64': (['qemu-system-aarch64', '-machine', 'virt', '-cpu', 'max'], 'ttyAMA0'),
+}
+# movablecore: FOLL_LONGTERM migration needs a ZONE_MOVABLE to migrate out of;
+# hugepages: the hugetlb tests; panic=-1 with -no-reboot ends a crashed guest.
+CMDLINE = ('panic=-1 oops=panic movablecore=512M hugepages=96 '
+           'transparent_hugepage=madvise')
+
+
+def run_guest(args):
+    cmd, tty = QEMU[args.arch]
+    append = f'console={tty} {CMDLINE} {args.append}'.strip()
+    if args.suite:
+        append += f' kunit.filter_glob={args.suite}'
+    cmd = cmd + ['-m', args.memory, '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
+                 '-kernel', args.kernel, '-initrd', args.initrd, '-append', append]
+    with open(args.log, 'wb') as log:
+        try:
+            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, timeout=args.timeout)
+            return f'qemu exited with {proc.returncode}' if proc.returncode else None
+        except subprocess.TimeoutExpired:
+            return f'guest still running after {args.timeout} s: killed'
+
+
+def kunit_cases(kunit_py, log):
+    """Return [(suite, case, ok)] parsed by kunit.py from the console log."""
+    with tempfile.NamedTemporaryFile(suffix='.json') as js:
+        subprocess.run([sys.executable, kunit_py, 'parse', '--json', js.name, log],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            tree = json.load(open(js.name))
+        except ValueError:
+            return []
+    out = []
+
+    def walk(group, path):
+        for sub in group.get('sub_groups', []):
+            walk(sub, path + [sub['name']])
+        for case in group.get('test_cases', []):
+            if case['status'] != 'SKIP':
+                out.append(('.'.join(path[1:]) or '?', case['name'],
+                            case['status'] == 'PASS'))
+    walk(tree, [tree.get('name', '')])
+    return out
+
+
+def user_cases(log):
+    text = open(log, encoding='utf-8', errors='replace').read()
+    cases = [(m.group(2), not m.group(1), m.group(3) or '')
+             for m in re.finditer(r'GUPUSER: (not )?ok (\S+)(?: - (.*))?\r?$', text, re.M)]
+    return cases, 'GUPUSER: done' in text
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
+        ap.add_argument(opt, required=True)
+    ap.add_argument('--timeout', type=int, default=900)
+    ap.add_argument('--memory', default='2G')
+    ap.add_argument('--append', default='')
+    ap.add_argument('--suite', default='')
+    args = ap.parse_args()
+
+    trouble = run_guest(args)
+    kcases = kunit_cases(args.kunit_py, args.log)
+    ucases, done = user_cases(args.log)
+    passed = failed = 0
+    suites = {}
+    for suite, case, ok in kcases:
+        s = suites.setdefault(suite, [0, 0])
+        s[0 if ok else 1] += 1
+        if not ok:
+            print(f'  FAIL  kunit {suite}.{case}')
+    for suite, (p, f) in sorted(suites.items()):
+        print(f'  kunit {suite:40} {p:4} passed {f:4} failed')
+        passed, failed = passed + p, failed + f
+    for name, ok, why in ucases:
+        print(f'  {"ok  " if ok else "FAIL"}  user {name}{" - " + why if why else ""}')
+        passed, failed = passed + ok, failed + (not ok)
+    problems = []
+    if not kcases and not args.suite.startswith('none'):
+        problems.append('no KUnit results in the console')
+    if not done:
+        problems.append('userspace tests did not finish (crash, hang or panic)')
+    if trouble:
+        problems.append(trouble)
+    if problems:
+        failed += 1
+        print(f'  FAIL  {args.label}: ' + '; '.join(problems))
+        tail = open(args.log, encoding='utf-8', errors='replace').read().splitlines()[-40:]
+        print('  ---- last console lines ' + f'({args.log}) ----')
+        for line in tail:
+            print('  | ' + line)
+    print(f'RESULT {args.label} {passed} {failed}')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The driver behind the top-level Makefile.
+#
+# usage: harness.sh run|check|check-pristine|arm64|build|lint|series
+#
+# Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
+# that cannot run at all (build error, missing package) counts as one
+# failure with a one-line reason.  check always ends with the plain line
+# "N passed, N failed" and exits non-zero if anything failed.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$repo/build
+src=$build/src
+kunit_py=$src/upstream/tools/testing/kunit/kunit.py
+configs=$here/configs
+results=$build/results
+SUITE=${SUITE:-}
+mkdir -p "$results"
+
+say() { printf '==> %s\n' "$*"; }
+fail_stage() {	# LABEL REASON
+	echo "RESULT $1 0 1" >> "$results/current"
+	echo "  FAIL  $1: $2"
+}
+
+prepare() {
+	say "dependencies"
+	"$here/deps.sh" || return 1
+	say "pristine tree"
+	"$here/unpack.sh" "$build" || return 1
+	say "apply the series"
+	python3 "$here/apply.py" --repo "$repo" --upstream "$src/upstream" \
+		--tree "$src/ours" --kind ours || return 1
+	python3 "$here/apply.py" --repo "$repo" --upstream "$src/upstream" \
+		--tree "$src/base" --kind base || return 1
+}
+
+# kernel KIND ARCH PROFILE: build $src/KIND for ARCH with PROFILE's
+# config into $kout.
+kernel() {
+	local kind=$1 arch=$2 profile=$3 extra=()
+	local out=$build/out/$kind-${arch/x86_64/x86}${profile#debug}
+	kout=$out
+	[ "$arch" = arm64 ] && extra=("$configs/arm64.config")
+	say "build $kind kernel ($arch, $profile config) in ${out#$repo/}"
+	"$here/kbuild.sh" "$src/$kind" "$out" "$arch" "$configs/common.config" \
+		"$configs/$profile.config" "${extra[@]}" > "$out.log" 2>&1 || {
+		tail -n 30 "$out.log" | sed 's/^/  | /'
+		return 1
+	}
+}
+
+# boot KIND ARCH: build, make the initramfs, boot, collect results.
+boot() {
+	local kind=$1 arch=$2 out image label=$1-${2/x86_64/x86}
+	kernel "$kind" "$arch" debug || { fail_stage "$label" "kernel build failed (see $build/out/$label.log)"; return 1; }
+	out=$kout
+	"$here/mkinitramfs.sh" "$arch" "$out" > "$out/initramfs.log" 2>&1 || {
+		tail -n 20 "$out/initramfs.log" | sed 's/^/  | /'
+		fail_stage "$label" "initramfs build failed"
+		return 1
+	}
+	case $arch in x86_64) image=$out/arch/x86/boot/bzImage ;; arm64) image=$out/arch/arm64/boot/Image ;; esac
+	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
+	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
+		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
+		--suite "$SUITE" | tee -a "$results/current" | grep -v '^RESULT'
+}
+
+lint() {
+	local f passed=0 failed=0 cp=$src/upstream/scripts/checkpatch.pl
+	local kd=$src/upstream/scripts/kernel-doc
+	say "checkpatch --strict and kernel-doc on our C files"
+	while IFS= read -r f; do
+		if "$cp" --strict --no-tree --quiet --show-types -f "$repo/$f" > "$results/checkpatch.tmp" 2>&1 ||
+		   ! grep -q '^ERROR' "$results/checkpatch.tmp"; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+			echo "  FAIL  checkpatch $f"; grep -A3 '^ERROR' "$results/checkpatch.tmp" | sed 's/^/  | /'
+		fi
+		case $f in mm/*.c|lib/*.c)
+			if [ -z "$("$kd" -none "$repo/$f" 2>&1)" ]; then passed=$((passed + 1)); else
+				failed=$((failed + 1)); echo "  FAIL  kernel-doc $f"
+				"$kd" -none "$repo/$f" 2>&1 | head -5 | sed 's/^/  | /'
+			fi ;;
+		esac
+	done < <(cd "$repo" && git ls-files --cached --others --exclude-standard \
+		 'mm/*.[ch]' 'include/*.h' 'lib/*.[ch]' 'arch/*.[ch]' 'tools/testing/*.c')
+	echo "  lint: $passed passed, $failed failed"
+	echo "RESULT lint $passed $failed" >> "$results/current"
+}
+
+total() {
+	awk '$1 == "RESULT" { p += $3; f += $4 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' \
+		"$results/current"
+}
+
+start=$(date +%s)
+: > "$results/current"
+case ${1:-} in
+run)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	boot ours x86_64
+	total ;;
+check)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	lint
+	boot ours x86_64
+	echo "check took $(( $(date +%s) - start )) s"
+	total ;;
+check-pristine)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	boot base x86_64
+	total ;;
+arm64)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	boot ours arm64
+	total ;;
+build)
+	prepare && kernel ours x86_64 debug ;;
+lint)
+	lint
+	total ;;
+series)
+	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
+		--out "$build/series" ;;
+*)
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, build, lint, series)" >&2
+	exit 2 ;;
+esac

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /init of the test initramfs: mount the pseudo filesystems, run every
+ * line of /tests/list as one userspace test, report each on the console
+ * and power the machine off.
+ *
+ * A line of /tests/list is "NAME SECONDS PROGRAM [ARG...]" (blank lines
+ * and lines starting with '#' are ignored).  Exit status 0 passes, 4
+ * (kselftest's "skip") skips, anything else fails; a test still running
+ * after SECONDS is killed and fails.  Output, one line per test:
+ *	GUPUSER: ok NAME
+ *	GUPUSER: not ok NAME - REASON
+ *	GUPUSER: skip NAME
+ * and "GUPUSER: done" at the end, which tells the host that init finished.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ARGS 64
+
+static void mount_fs(const char *src, const char *dir, const char *type)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, 0, NULL) && errno != EBUSY)
+		printf("init: mount %s on %s: %s\n", type, dir, strerror(errno));
+}
+
+static int split(char *line, char **argv)
+{
+	int argc = 0;
+	char *tok;
+
+	for (tok = strtok(line, " \t\n"); tok && argc < MAX_ARGS - 1;
+	     tok = strtok(NULL, " \t\n"))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Wait for @pid at most @secs seconds; kill it after that. */
+static int wait_bounded(pid_t pid, int secs, int *timed_out)
+{
+	int status, waited;
+
+	*timed_out = 0;
+	for (waited = 0; waited < secs * 10; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(100000);
+	}
+	*timed_out = 1;
+	kill(-pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void run_one(char *name, int secs, char **argv)
+{
+	int status, timed_out;
+	pid_t pid;
+
+	printf("init: running %s\n", name);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		chdir("/tests");
+		execv(argv[0], argv);
+		printf("init: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	status = wait_bounded(pid, secs, &timed_out);
+	if (timed_out)
+		printf("GUPUSER: not ok %s - still running after %d s\n", name, secs);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		printf("GUPUSER: ok %s\n", name);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+		printf("GUPUSER: skip %s\n", name);
+	else if (WIFEXITED(status))
+		printf("GUPUSER: not ok %s - exit status %d\n", name,
+		       WEXITSTATUS(status));
+	else
+		printf("GUPUSER: not ok %s - killed by signal %d\n", name,
+		       WTERMSIG(status));
+	fflush(stdout);
+}
+
+int main(void)
+{
+	char line[1024], *argv[MAX_ARGS];
+	FILE *list;
+
+	mount_fs("proc", "/proc", "proc");
+	mount_fs("sysfs", "/sys", "sysfs");
+	mount_fs("devtmpfs", "/dev", "devtmpfs");
+	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
+	mount_fs("tmpfs", "/tmp", "tmpfs");
+	mount_fs("hugetlbfs", "/hugepages", "hugetlbfs");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	list = fopen("/tests/list", "r");
+	if (!list)
+		printf("GUPUSER: not ok list - /tests/list: %s\n", strerror(errno));
+	while (list && fgets(line, sizeof(line), list)) {
+		int argc = split(line, argv);
+
+		if (argc == 0 || argv[0][0] == '#')
+			continue;
+		if (argc < 3) {
+			printf("GUPUSER: not ok %s - malformed list line\n", argv[0]);
+			continue;
+		}
+		run_one(argv[0], atoi(argv[1]), argv + 2);
+	}
+	printf("GUPUSER: done\n");
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}

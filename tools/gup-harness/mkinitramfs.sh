@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test initramfs for one architecture.
+#
+# usage: mkinitramfs.sh ARCH OUTDIR
+#
+# Contents: /init (tools/gup-harness/init.c), busybox-static where the
+# host has it for ARCH, and every program of our client test folder
+# (tools/testing/selftests/gup_clients, statically linked) with its
+# tests.list as /tests/list.  Output: OUTDIR/initramfs.cpio.gz.
+set -euo pipefail
+arch=$1 out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+clients=$repo/tools/testing/selftests/gup_clients
+
+case $arch in
+x86_64) cc=gcc busybox=/bin/busybox ;;
+arm64) cc=aarch64-linux-gnu-gcc busybox= ;;
+*) echo "mkinitramfs: unknown arch '$arch'" >&2; exit 1 ;;
+esac
+
+root=$out/initramfs
+bin=$out/userspace
+rm -rf "$root"
+mkdir -p "$root/bin" "$root/tests" "$bin"
+
+# Static programs are rebuilt only when their source is newer.
+build() {
+	local src=$1 dst=$2
+	shift 2
+	if [ ! -x "$dst" ] || [ "$src" -nt "$dst" ]; then
+		$cc -static -O2 -Wall -Werror -o "$dst" "$src" "$@"
+	fi
+}
+build "$here/init.c" "$bin/init"
+cp "$bin/init" "$root/init"
+for src in "$clients"/*.c; do
+	name=$(basename "$src" .c)
+	libs=$(sed -n 's|^// LIBS: ||p' "$src")
+	build "$src" "$bin/$name" $libs
+	cp "$bin/$name" "$root/tests/$name"
+done
+cp "$clients/tests.list" "$root/tests/list"
+if [ -n "$busybox" ] && [ -x "$busybox" ]; then
+	cp "$busybox" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+fi
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet --reproducible) | gzip -n -1 > "$out/initramfs.cpio.gz"
+echo "mkinitramfs: $out/initramfs.cpio.gz ($(ls "$root/tests" | wc -l) test files)"
