@@ -6,34 +6,24 @@
  * fresh, empty mm that the test thread uses as its own, and the mapping
  * helpers below place memory in it.  Everything is torn down through KUnit
  * resources when the test case ends, whether it passed or failed.
+ *
+ * The mapping helpers return a user address, or a negative errno folded
+ * into the unsigned long (test the result with IS_ERR_VALUE()).  Files they
+ * create belong to the test and are released with it; a mapping holds its
+ * own reference on its file, so the file lives as long as the mapping.
+ *
+ * The functions are documented with their definitions in
+ * lib/kunit/user_mm.c.
  */
 #ifndef _KUNIT_USER_MM_H
 #define _KUNIT_USER_MM_H
 
 #include <kunit/test.h>
+#include <linux/fs.h>
+#include <linux/types.h>
 
-struct file;
-
-/**
- * kunit_user_mm_attach() - give the running test case its own user mm
- * @test: the test case
- *
- * Return: 0, or -errno (the test should then fail or skip).
- */
 int kunit_user_mm_attach(struct kunit *test);
 
-/**
- * kunit_user_mmap() - map memory into the test's user mm
- * @test: the test case, after kunit_user_mm_attach()
- * @file: backing file, or NULL for anonymous memory
- * @addr: address hint (or the address for MAP_FIXED), 0 for any
- * @len: length in bytes
- * @prot: PROT_* bits
- * @flags: MAP_* bits (MAP_PRIVATE or MAP_SHARED, MAP_FIXED, MAP_POPULATE...)
- * @pgoff: offset into @file in pages
- *
- * Return: the user address, or a negative errno (test with IS_ERR_VALUE()).
- */
 unsigned long kunit_user_mmap(struct kunit *test, struct file *file,
 			      unsigned long addr, unsigned long len,
 			      unsigned long prot, unsigned long flags,
@@ -43,12 +33,27 @@ unsigned long kunit_user_mmap(struct kunit *test, struct file *file,
 unsigned long kunit_user_mmap_anon(struct kunit *test, unsigned long len,
 				   unsigned long prot, unsigned long flags);
 
-/* A fresh shmem file of @len bytes, mapped with @flags. */
+/* Make the test own (and finally put) a file reference. */
+struct file *kunit_user_adopt_file(struct kunit *test, struct file *file);
+
+/* A fresh shmem file of @size bytes, owned by the test. */
+struct file *kunit_user_shmem_file(struct kunit *test, loff_t size);
+
+/*
+ * A fresh shmem file of @len bytes, mapped (MAP_SHARED unless @flags says
+ * MAP_PRIVATE).
+ */
 unsigned long kunit_user_mmap_shmem(struct kunit *test, unsigned long len,
 				    unsigned long prot, unsigned long flags);
 
+/* The default huge page size, or 0 when hugetlb is unavailable. */
+unsigned long kunit_user_hugetlb_size(void);
+
+/* A fresh hugetlbfs file of @size bytes, owned by the test. */
+struct file *kunit_user_hugetlb_file(struct kunit *test, size_t size);
+
 /*
- * A fresh hugetlbfs file of @len bytes (a multiple of the default huge
+ * A fresh hugetlbfs file of @len bytes (rounded up to the default huge
  * page size), mapped with @flags.  Negative -errno when the kernel has no
  * hugetlbfs or no free huge pages.
  */
@@ -61,6 +66,17 @@ unsigned long kunit_user_mmap_hugetlb(struct kunit *test, unsigned long len,
  * a multiple of HPAGE_PMD_SIZE.
  */
 unsigned long kunit_user_mmap_thp(struct kunit *test, unsigned long len,
+				  unsigned long prot, unsigned long flags);
+
+/* An anonymous-inode file with the given operations, owned by the test. */
+struct file *kunit_user_ops_file(struct kunit *test,
+				 const struct file_operations *fops,
+				 void *priv);
+
+/* Such a file, mapped (MAP_SHARED unless @flags says MAP_PRIVATE). */
+unsigned long kunit_user_mmap_ops(struct kunit *test,
+				  const struct file_operations *fops,
+				  void *priv, unsigned long len,
 				  unsigned long prot, unsigned long flags);
 
 #endif /* _KUNIT_USER_MM_H */

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit helpers that give a test case a user address space of its own.
+ *
+ * KUnit runs each test case in a kernel thread, and kernel threads have no
+ * user mm: copy_to_user() faults and get_user_pages() has nothing to walk.
+ * kunit_user_mm_attach() builds an empty mm, gives it a normal mmap layout
+ * and adopts it with kthread_use_mm(), after which the test thread behaves,
+ * as far as user memory goes, like a freshly exec'ed process.
+ *
+ * Lifetime.  The mm carries two user references: one owned by a KUnit
+ * resource and one standing for the thread that uses it.  When the test
+ * case returns normally, KUnit releases resources in the test thread
+ * itself, so the release stops using the mm and drops both references.
+ * When an assertion aborts the case, the test thread exits first (and the
+ * exit path drops the reference of the mm it was using), and KUnit runs
+ * the release later from another thread, which then only drops the
+ * resource's own reference.
+ *
+ * Files.  Kernel threads cannot release files synchronously with fput():
+ * the final __fput() is queued to a workqueue.  Once the mm is gone, the
+ * release flushes that queue so that memory held by the test's files
+ * (shmem, hugetlbfs) is really freed before the next case starts.  When a
+ * case was aborted the release runs from KUnit's runner thread instead,
+ * where the final fput may be deferred until that thread next returns to
+ * user mode.
+ */
+
+#include <kunit/resource.h>
+#include <kunit/user_mm.h>
+#include <linux/anon_inodes.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+/* Release of the attach resource: undo kunit_user_mm_attach(). */
+static void kunit_user_mm_release(struct kunit_resource *res)
+{
+	struct mm_struct *mm = res->data;
+
+	if (current->mm == mm) {
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+	mmput(mm);
+	flush_delayed_fput();
+}
+
+/* Init of the attach resource: start using @context as current->mm. */
+static int kunit_user_mm_adopt(struct kunit_resource *res, void *context)
+{
+	struct mm_struct *mm = context;
+
+	mmget(mm);
+	kthread_use_mm(mm);
+	res->data = mm;
+	return 0;
+}
+
+/* An empty mm laid out the way exec lays out a native process. */
+static struct mm_struct *kunit_user_mm_create(void)
+{
+	struct mm_struct *mm;
+
+	mm = mm_alloc();
+	if (!mm)
+		return NULL;
+	mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
+	return mm;
+}
+
+/**
+ * kunit_user_mm_attach() - give the running test case its own user mm
+ * @test: the test case
+ *
+ * Creates an empty user address space and makes it current->mm of the
+ * test thread until the case ends, so that vm_mmap(), copy_to_user() and
+ * the get_user_pages() family operate on it.  Must be called from the
+ * test case's own thread, once per case.
+ *
+ * Return: 0, -EBUSY if the thread already has a user mm, -EINVAL when not
+ * called from a kernel thread, or -ENOMEM.
+ */
+int kunit_user_mm_attach(struct kunit *test)
+{
+	struct mm_struct *mm;
+
+	if (!(current->flags & PF_KTHREAD))
+		return -EINVAL;
+	if (current->mm)
+		return -EBUSY;
+
+	mm = kunit_user_mm_create();
+	if (!mm)
+		return -ENOMEM;
+	if (!kunit_alloc_resource(test, kunit_user_mm_adopt,
+				  kunit_user_mm_release, GFP_KERNEL, mm)) {
+		mmput(mm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kunit_user_mm_attach);
+
+static void kunit_user_file_release(struct kunit_resource *res)
+{
+	fput(res->data);
+	flush_delayed_fput();
+}
+
+/*
+ * Make @test own @file.  @res is allocated by the caller before the file
+ * is created, so that once a file exists handing it over cannot fail; KUnit
+ * frees @res together with the resource, as for kunit_alloc_resource().
+ */
+static struct file *kunit_user_own_file(struct kunit *test,
+					struct kunit_resource *res,
+					struct file *file)
+{
+	res->should_kfree = true;
+	__kunit_add_resource(test, NULL, kunit_user_file_release, res, file);
+	return file;
+}
+
+/**
+ * kunit_user_adopt_file() - hand a file reference over to the test
+ * @test: the test case
+ * @file: a file reference the caller owns, or an ERR_PTR()
+ *
+ * The reference is put when the case ends.  It is consumed even when this
+ * fails, and an ERR_PTR() passed in is simply returned, so that the result
+ * of a file-creating call can be fed straight in.
+ *
+ * Return: @file, or an ERR_PTR().
+ */
+struct file *kunit_user_adopt_file(struct kunit *test, struct file *file)
+{
+	struct kunit_resource *res;
+
+	if (IS_ERR(file))
+		return file;
+	res = kzalloc(sizeof(*res), GFP_KERNEL);
+	if (!res) {
+		fput(file);
+		return ERR_PTR(-ENOMEM);
+	}
+	return kunit_user_own_file(test, res, file);
+}
+EXPORT_SYMBOL_GPL(kunit_user_adopt_file);
+
+/* Pick MAP_SHARED or MAP_PRIVATE when the caller named neither. */
+static unsigned long kunit_user_map_type(unsigned long flags,
+					 unsigned long fallback)
+{
+	if (flags & MAP_TYPE)
+		return flags;
+	return flags | fallback;
+}
+
+/**
+ * kunit_user_mmap() - map memory into the test's user mm
+ * @test: the test case, after kunit_user_mm_attach()
+ * @file: backing file, or NULL for anonymous memory
+ * @addr: address hint (or the address for MAP_FIXED), 0 for any
+ * @len: length in bytes
+ * @prot: PROT_* bits
+ * @flags: MAP_* bits (MAP_PRIVATE or MAP_SHARED, MAP_FIXED, MAP_POPULATE...)
+ * @pgoff: offset into @file in pages
+ *
+ * A thin wrapper around vm_mmap(), so MAP_POPULATE and MAP_LOCKED populate
+ * the range just as the mmap() system call does.  The mapping stays until
+ * the test unmaps it with vm_munmap() or the test's mm is torn down.
+ *
+ * Return: the user address, or a negative errno (test with IS_ERR_VALUE()).
+ */
+unsigned long kunit_user_mmap(struct kunit *test, struct file *file,
+			      unsigned long addr, unsigned long len,
+			      unsigned long prot, unsigned long flags,
+			      unsigned long pgoff)
+{
+	if (!current->mm) {
+		kunit_err(test, "%s: no user mm, call kunit_user_mm_attach() first\n",
+			  __func__);
+		return -ENXIO;
+	}
+	if (pgoff > (ULONG_MAX >> PAGE_SHIFT))
+		return -EOVERFLOW;
+	return vm_mmap(file, addr, len, prot, flags, pgoff << PAGE_SHIFT);
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap);
+
+/**
+ * kunit_user_mmap_anon() - map anonymous memory into the test's user mm
+ * @test: the test case, after kunit_user_mm_attach()
+ * @len: length in bytes
+ * @prot: PROT_* bits
+ * @flags: MAP_* bits; MAP_PRIVATE is implied unless MAP_SHARED is given
+ *
+ * A MAP_SHARED anonymous mapping is backed by shmem, as with mmap(2).
+ *
+ * Return: the user address, or a negative errno (test with IS_ERR_VALUE()).
+ */
+unsigned long kunit_user_mmap_anon(struct kunit *test, unsigned long len,
+				   unsigned long prot, unsigned long flags)
+{
+	flags = kunit_user_map_type(flags | MAP_ANONYMOUS, MAP_PRIVATE);
+	return kunit_user_mmap(test, NULL, 0, len, prot, flags, 0);
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap_anon);
+
+/**
+ * kunit_user_shmem_file() - create a shmem file owned by the test
+ * @test: the test case
+ * @size: file size in bytes
+ *
+ * The file is opened read-write, so it can be filled with kernel_write()
+ * and mapped shared and writable.  It is put when the case ends.
+ *
+ * Return: the file, or an ERR_PTR().
+ */
+struct file *kunit_user_shmem_file(struct kunit *test, loff_t size)
+{
+	return kunit_user_adopt_file(test,
+				   shmem_file_setup("kunit-user-shmem", size, 0));
+}
+EXPORT_SYMBOL_GPL(kunit_user_shmem_file);
+
+/**
+ * kunit_user_mmap_shmem() - map a fresh shmem file into the test's user mm
+ * @test: the test case, after kunit_user_mm_attach()
+ * @len: length in bytes, also the size of the file
+ * @prot: PROT_* bits
+ * @flags: MAP_* bits; MAP_SHARED is implied unless MAP_PRIVATE is given
+ *
+ * Return: the user address, or a negative errno (test with IS_ERR_VALUE()).
+ */
+unsigned long kunit_user_mmap_shmem(struct kunit *test, unsigned long len,
+				    unsigned long prot, unsigned long flags)
+{
+	struct file *file;
+
+	file = kunit_user_shmem_file(test, len);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	flags = kunit_user_map_type(flags, MAP_SHARED);
+	return kunit_user_mmap(test, file, 0, len, prot, flags, 0);
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap_shmem);
+
+/**
+ * kunit_user_hugetlb_size() - size of the default huge page
+ *
+ * Return: the size in bytes of the pages kunit_user_mmap_hugetlb() maps,
+ * or 0 when the kernel cannot provide hugetlb pages.
+ */
+unsigned long kunit_user_hugetlb_size(void)
+{
+#ifdef CONFIG_HUGETLBFS
+	if (hugepages_supported())
+		return huge_page_size(&default_hstate);
+#endif
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kunit_user_hugetlb_size);
+
+/**
+ * kunit_user_hugetlb_file() - create a hugetlbfs file owned by the test
+ * @test: the test case
+ * @size: file size in bytes, a multiple of kunit_user_hugetlb_size()
+ *
+ * The file lives on the internal hugetlbfs mount used for MAP_HUGETLB and
+ * uses the default huge page size.  Huge pages for the whole file are
+ * reserved as it is created, so shared mappings of it cannot run short;
+ * private mappings reserve their own unless mapped with MAP_NORESERVE.
+ *
+ * Return: the file, or an ERR_PTR(): -ENOMEM when too few huge pages are
+ * free, -EOPNOTSUPP without hugetlb support.
+ */
+struct file *kunit_user_hugetlb_file(struct kunit *test, size_t size)
+{
+	struct file *file = ERR_PTR(-EOPNOTSUPP);
+
+#ifdef CONFIG_HUGETLBFS
+	if (kunit_user_hugetlb_size())
+		file = hugetlb_file_setup(HUGETLB_ANON_FILE, size, 0,
+					  HUGETLB_ANONHUGE_INODE, 0);
+#endif
+	return kunit_user_adopt_file(test, file);
+}
+EXPORT_SYMBOL_GPL(kunit_user_hugetlb_file);
+
+/**
+ * kunit_user_mmap_hugetlb() - map fresh hugetlb memory into the test's mm
+ * @test: the test case, after kunit_user_mm_attach()
+ * @len: length in bytes, rounded up to kunit_user_hugetlb_size()
+ * @prot: PROT_* bits
+ * @flags: MAP_* bits; MAP_SHARED is implied unless MAP_PRIVATE is given
+ *
+ * Return: the user address (aligned to the huge page size), or a negative
+ * errno when the kernel has no hugetlbfs or no free huge pages.
+ */
+unsigned long kunit_user_mmap_hugetlb(struct kunit *test, unsigned long len,
+				      unsigned long prot, unsigned long flags)
+{
+	unsigned long hsize = kunit_user_hugetlb_size();
+	struct file *file;
+
+	if (!hsize)
+		return -EOPNOTSUPP;
+	len = ALIGN(len, hsize);
+	file = kunit_user_hugetlb_file(test, len);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	flags = kunit_user_map_type(flags, MAP_SHARED);
+	return kunit_user_mmap(test, file, 0, len, prot, flags, 0);
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap_hugetlb);
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/* Map @len bytes at a PMD-aligned address by trimming a larger mapping. */
+static unsigned long kunit_user_mmap_aligned(struct kunit *test,
+					     unsigned long len,
+					     unsigned long prot,
+					     unsigned long flags)
+{
+	unsigned long raw, start, head;
+
+	raw = kunit_user_mmap_anon(test, len + HPAGE_PMD_SIZE, prot, flags);
+	if (IS_ERR_VALUE(raw))
+		return raw;
+	start = ALIGN(raw, HPAGE_PMD_SIZE);
+	head = start - raw;
+	if (head)
+		vm_munmap(raw, head);
+	if (HPAGE_PMD_SIZE - head)
+		vm_munmap(start + len, HPAGE_PMD_SIZE - head);
+	return start;
+}
+
+/**
+ * kunit_user_mmap_thp() - map memory that can be backed by PMD-sized THPs
+ * @test: the test case, after kunit_user_mm_attach()
+ * @len: length in bytes, rounded up to a multiple of HPAGE_PMD_SIZE
+ * @prot: PROT_* bits
+ * @flags: MAP_* bits; MAP_PRIVATE anonymous memory unless MAP_SHARED
+ *
+ * The range is aligned to HPAGE_PMD_SIZE and advised MADV_HUGEPAGE before
+ * anything is faulted in.  If @flags asks for MAP_POPULATE, the range is
+ * populated after the advice (with MADV_POPULATE_WRITE when @prot allows
+ * writing), so the first fault can already install a huge page.  Whether
+ * a THP is actually used still depends on the THP sysfs settings and on
+ * huge page availability; callers should check.
+ *
+ * Return: the user address, or a negative errno (test with IS_ERR_VALUE()).
+ */
+unsigned long kunit_user_mmap_thp(struct kunit *test, unsigned long len,
+				  unsigned long prot, unsigned long flags)
+{
+	unsigned long start;
+	int populate = 0;
+	int err;
+
+	if (flags & MAP_POPULATE)
+		populate = (prot & PROT_WRITE) ? MADV_POPULATE_WRITE :
+						 MADV_POPULATE_READ;
+	len = ALIGN(len, HPAGE_PMD_SIZE);
+	start = kunit_user_mmap_aligned(test, len, prot, flags & ~MAP_POPULATE);
+	if (IS_ERR_VALUE(start))
+		return start;
+
+	err = do_madvise(current->mm, start, len, MADV_HUGEPAGE);
+	if (!err && populate)
+		err = do_madvise(current->mm, start, len, populate);
+	if (err) {
+		vm_munmap(start, len);
+		return err;
+	}
+	return start;
+}
+#else
+unsigned long kunit_user_mmap_thp(struct kunit *test, unsigned long len,
+				  unsigned long prot, unsigned long flags)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+EXPORT_SYMBOL_GPL(kunit_user_mmap_thp);
+
+/**
+ * kunit_user_ops_file() - create a file with test-supplied operations
+ * @test: the test case
+ * @fops: file operations; ->mmap decides what a mapping of the file gets
+ * @priv: stored in file->private_data
+ *
+ * The file is an anonymous-inode file opened read-write.  It is put when
+ * the case ends; @fops->release, if any, runs once the last reference
+ * (including those held by mappings) is gone, which makes it the place to
+ * free whatever @priv owns.  When this fails no file was created, so
+ * @fops->release is not called and @priv stays the caller's.
+ *
+ * Return: the file, or an ERR_PTR().
+ */
+struct file *kunit_user_ops_file(struct kunit *test,
+				 const struct file_operations *fops,
+				 void *priv)
+{
+	struct kunit_resource *res;
+	struct file *file;
+
+	res = kzalloc(sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return ERR_PTR(-ENOMEM);
+	file = anon_inode_getfile("[kunit-user]", fops, priv, O_RDWR);
+	if (IS_ERR(file)) {
+		kfree(res);
+		return file;
+	}
+	return kunit_user_own_file(test, res, file);
+}
+EXPORT_SYMBOL_GPL(kunit_user_ops_file);
+
+/**
+ * kunit_user_mmap_ops() - map a file with test-supplied operations
+ * @test: the test case, after kunit_user_mm_attach()
+ * @fops: file operations; ->mmap sets up the new VMA
+ * @priv: stored in file->private_data
+ * @len: length in bytes
+ * @prot: PROT_* bits
+ * @flags: MAP_* bits; MAP_SHARED is implied unless MAP_PRIVATE is given
+ *
+ * Return: the user address, or a negative errno (test with IS_ERR_VALUE()).
+ */
+unsigned long kunit_user_mmap_ops(struct kunit *test,
+				  const struct file_operations *fops,
+				  void *priv, unsigned long len,
+				  unsigned long prot, unsigned long flags)
+{
+	struct file *file;
+
+	file = kunit_user_ops_file(test, fops, priv);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	flags = kunit_user_map_type(flags, MAP_SHARED);
+	return kunit_user_mmap(test, file, 0, len, prot, flags, 0);
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap_ops);
