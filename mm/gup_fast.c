@@ -1,0 +1,926 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Lockless ("fast") get_user_pages / pin_user_pages for current->mm.
+ *
+ * The fast entry points try to collect the pages of a user range by reading
+ * the page tables of current->mm directly, without mmap_lock and without
+ * the page table locks.  Whatever the lockless walk cannot take (a missing
+ * or non-present entry, a special mapping, a page that needs a fault, an
+ * unsharing step or migration first) is handed to the locked slow path in
+ * mm/gup.c through gup_slow_unlocked(), unless the caller asked for the
+ * "fast only" behaviour, in which case the walk's result is all it gets.
+ *
+ * Why reading page tables without locks is safe here
+ * --------------------------------------------------
+ * 1. The page table pages themselves.  While interrupts are off on this
+ *    CPU, no page table page we may be looking at can be handed back to the
+ *    page allocator.  An architecture that frees tables after a TLB
+ *    shootdown by IPI has to wait for this CPU to take the IPI, which it
+ *    cannot do until we re-enable interrupts.  An architecture that frees
+ *    tables through MMU_GATHER_RCU_TABLE_FREE defers the free by an RCU
+ *    grace period, and an interrupts-off region holds that grace period
+ *    back.  So a table we found may get unhooked, but it stays readable
+ *    memory until local_irq_restore().
+ *
+ * 2. The pages.  Reading an entry tells us nothing lasting: the page may be
+ *    unmapped, freed and reused right after.  We therefore take the
+ *    reference speculatively (try_grab_folio() refuses a folio whose count
+ *    already dropped to zero, and re-checks that the page still belongs to
+ *    the folio it counted) and then read the entry again.  Code that tears
+ *    a mapping down (unmap, migration, THP split or collapse, marking an
+ *    anonymous page shared) first changes the entry and only then looks at
+ *    the reference or pin count.  With full barriers on both sides, either
+ *    they see our reference, or we see their changed entry and give the
+ *    reference back.  For PTEs the entry one level up is checked as well:
+ *    a collapse replaces the PMD while the old PTE table, with its stale
+ *    but valid-looking PTEs, is still reachable by us.
+ *
+ * 3. Pins racing with fork().  fork() write-protects the parent's
+ *    anonymous pages inside a write section of mm->write_protect_seq.  A
+ *    page pinned while that happens would end up COW-shared with the child
+ *    although the pin promises it stays exclusive to the parent.  A pinning
+ *    walk samples the counter before starting (an odd value means a fork is
+ *    under way, so don't even try) and compares it afterwards; on any
+ *    change every pin of the walk is dropped and the whole range goes to
+ *    the slow path, which serialises against fork with mmap_lock.
+ *
+ * Unlike the traditional walker, consecutive PTEs that map consecutive
+ * pages of one large folio are treated as one run: a single reference
+ * update covers the whole run, after which every PTE of the run is checked
+ * again.
+ */
+
+#include <linux/kernel.h>
+#include <linux/errno.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/hugetlb.h>
+#include <linux/memremap.h>
+#include <linux/secretmem.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/seqlock.h>
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
+#include <linux/export.h>
+
+#include "internal.h"
+#include "gup_internal.h"
+
+/* Flags the fast entry points understand, after they added their own. */
+#define GUP_FAST_ACCEPTED_FLAGS	(FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | \
+				 FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | \
+				 FOLL_NOFAULT)
+
+/*
+ * State of one lockless walk.  @pages[0 .. @nr) always holds exactly the
+ * pages the walk currently owns a reference or pin on, in address order,
+ * so backing out is a matter of releasing a tail of that array.
+ */
+struct gup_fast_walk {
+	struct mm_struct *mm;
+	unsigned long start;		/* page aligned, inclusive */
+	unsigned long end;		/* page aligned, exclusive */
+	unsigned int flags;		/* FOLL_* of the request */
+	struct page **pages;
+	unsigned long nr;		/* pages collected so far */
+	struct dev_pagemap *pgmap;	/* held while devmap pages are taken */
+};
+
+#ifdef CONFIG_HAVE_FAST_GUP
+
+/* Release the references on @w->pages[@keep .. @w->nr), folio by folio. */
+static void gup_fast_undo(struct gup_fast_walk *w, unsigned long keep)
+{
+	while (w->nr > keep) {
+		struct folio *folio = page_folio(w->pages[w->nr - 1]);
+		int refs = 0;
+
+		do {
+			w->nr--;
+			refs++;
+		} while (w->nr > keep &&
+			 page_folio(w->pages[w->nr - 1]) == folio);
+		gup_folio_unref(folio, refs, w->flags);
+	}
+}
+
+/*
+ * How many pages, starting at @page, seem to belong to @page's folio.
+ * Nothing holds the folio yet, so the compound metadata read here can be
+ * stale; the value only sizes the speculative grab, and grab_run() checks
+ * it against the folio once a reference keeps that folio together.
+ */
+static unsigned long folio_span_hint(struct page *page)
+{
+	struct page *head = compound_head(page);
+	unsigned long idx = page_to_pfn(page) - page_to_pfn(head);
+	unsigned long span = compound_nr(head);
+
+	return idx < span ? span - idx : 1;
+}
+
+/*
+ * The walk may only return pages a locked lookup would return: secretmem
+ * pages never leave their mapping, and FOLL_LONGTERM must not pin a page
+ * that sits in a movable zone or CMA (the slow path migrates it first).
+ */
+static bool gup_fast_folio_allowed(const struct gup_fast_walk *w,
+				   struct folio *folio, struct page *page)
+{
+	if ((w->flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(folio))
+		return false;
+	return !page_is_secretmem(page);
+}
+
+/*
+ * Take one reference (FOLL_GET) or pin (FOLL_PIN) for each of up to @want
+ * pages starting at @page, with one update of @page's folio.  If the folio
+ * turns out to end before @want pages, the surplus is given back.  Returns
+ * the number of pages now covered (0 if nothing was taken) and the folio
+ * in @foliop.
+ */
+static unsigned long grab_run(const struct gup_fast_walk *w,
+			      struct page *page, unsigned long want,
+			      struct folio **foliop)
+{
+	struct folio *folio = try_grab_folio(page, want, w->flags);
+	unsigned long span;
+
+	if (!folio)
+		return 0;
+	span = folio_nr_pages(folio) - folio_page_idx(folio, page);
+	if (unlikely(want > span)) {
+		gup_folio_unref(folio, want - span, w->flags);
+		want = span;
+	}
+	if (unlikely(!gup_fast_folio_allowed(w, folio, page))) {
+		gup_folio_unref(folio, want, w->flags);
+		return 0;
+	}
+	*foliop = folio;
+	return want;
+}
+
+/* Append @n pages starting at @page (all in @folio) to the result. */
+static void record_run(struct gup_fast_walk *w, struct folio *folio,
+		       struct page *page, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		w->pages[w->nr + i] = nth_page(page, i);
+	w->nr += n;
+	folio_set_referenced(folio);
+}
+
+/*
+ * ZONE_DEVICE pages are only safe to reference while their dev_pagemap is
+ * alive.  Keep a reference on the map covering @pfn for the rest of the
+ * walk; get_dev_pagemap() drops the old one when it has to switch maps.
+ */
+static bool hold_pgmap(struct gup_fast_walk *w, unsigned long pfn)
+{
+	w->pgmap = get_dev_pagemap(pfn, w->pgmap);
+	return w->pgmap;
+}
+
+/*
+ * Huge leaf entries (PMD, PUD, PGD, hugepd)
+ *
+ * The caller has read the leaf entry once and checked its permissions.
+ * collect_leaf() takes every page of [addr, end) that the leaf maps, one
+ * reference update per folio, and the caller then settles the result with
+ * settle_leaf(), which drops the lot if the entry changed meanwhile.
+ */
+static bool collect_leaf(struct gup_fast_walk *w, struct page *first,
+			 unsigned long nr, bool devmap)
+{
+	unsigned long keep = w->nr;
+	unsigned long done = 0;
+
+	while (done < nr) {
+		struct page *page = nth_page(first, done);
+		struct folio *folio;
+		unsigned long n;
+
+		if (devmap && !hold_pgmap(w, page_to_pfn(page)))
+			break;
+		n = min(nr - done, folio_span_hint(page));
+		n = grab_run(w, page, n, &folio);
+		if (!n)
+			break;
+		record_run(w, folio, page, n);
+		done += n;
+	}
+	if (done == nr)
+		return true;
+	gup_fast_undo(w, keep);
+	return false;
+}
+
+/*
+ * Would a read-only pin of any folio in @w->pages[@from .. @w->nr) first
+ * need the anonymous page unshared?  Leaf mappings track exclusivity on
+ * the folio's first page.
+ */
+static bool leaf_must_unshare(const struct gup_fast_walk *w,
+			      unsigned long from)
+{
+	struct folio *seen = NULL;
+	unsigned long i;
+
+	for (i = from; i < w->nr; i++) {
+		struct folio *folio = page_folio(w->pages[i]);
+
+		if (folio == seen)
+			continue;
+		if (gup_must_unshare(w->flags, &folio->page))
+			return true;
+		seen = folio;
+	}
+	return false;
+}
+
+/*
+ * Keep what collect_leaf() took only if the leaf entry, read again after
+ * the grab, was unchanged (@unchanged) and no unsharing is needed.  The
+ * unshare test must come after that re-read: it pairs with the barriers
+ * in page_try_share_anon_rmap().
+ */
+static bool settle_leaf(struct gup_fast_walk *w, unsigned long from,
+			bool unchanged, bool writable)
+{
+	if (unchanged && (writable || !leaf_must_unshare(w, from)))
+		return true;
+	gup_fast_undo(w, from);
+	return false;
+}
+
+static unsigned long leaf_pages(unsigned long addr, unsigned long end)
+{
+	return (end - addr) >> PAGE_SHIFT;
+}
+
+static bool take_pmd_leaf(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
+			  unsigned long addr, unsigned long end)
+{
+	unsigned long from = w->nr;
+	bool devmap = pmd_devmap(pmd);
+	struct page *first;
+
+	if (pmd_protnone(pmd) && !gup_can_follow_protnone(w->flags))
+		return false;
+	if (!pmd_access_permitted(pmd, w->flags & FOLL_WRITE))
+		return false;
+	if (devmap && (w->flags & FOLL_LONGTERM))
+		return false;
+	first = nth_page(pmd_page(pmd), (addr & ~PMD_MASK) >> PAGE_SHIFT);
+	if (!collect_leaf(w, first, leaf_pages(addr, end), devmap))
+		return false;
+	return settle_leaf(w, from, pmd_val(pmd) == pmd_val(READ_ONCE(*pmdp)),
+			   pmd_write(pmd));
+}
+
+static bool take_pud_leaf(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
+			  unsigned long addr, unsigned long end)
+{
+	unsigned long from = w->nr;
+	bool devmap = pud_devmap(pud);
+	struct page *first;
+
+	if (!pud_access_permitted(pud, w->flags & FOLL_WRITE))
+		return false;
+	if (devmap && (w->flags & FOLL_LONGTERM))
+		return false;
+	first = nth_page(pud_page(pud), (addr & ~PUD_MASK) >> PAGE_SHIFT);
+	if (!collect_leaf(w, first, leaf_pages(addr, end), devmap))
+		return false;
+	return settle_leaf(w, from, pud_val(pud) == pud_val(READ_ONCE(*pudp)),
+			   pud_write(pud));
+}
+
+/*
+ * Only powerpc has PGD-level leaves.  There is no generic pgd_write(), so
+ * the entry is treated as read-only: a writable mapping of an anonymous
+ * folio implies it is exclusive, so the extra check never refuses wrongly.
+ */
+static bool take_pgd_leaf(struct gup_fast_walk *w, pgd_t pgd, pgd_t *pgdp,
+			  unsigned long addr, unsigned long end)
+{
+	unsigned long from = w->nr;
+	struct page *first;
+
+	if (!pgd_access_permitted(pgd, w->flags & FOLL_WRITE))
+		return false;
+	first = nth_page(pgd_page(pgd), (addr & ~PGDIR_MASK) >> PAGE_SHIFT);
+	if (!collect_leaf(w, first, leaf_pages(addr, end), false))
+		return false;
+	return settle_leaf(w, from, pgd_val(pgd) == pgd_val(READ_ONCE(*pgdp)),
+			   false);
+}
+
+#ifdef CONFIG_ARCH_HAS_HUGEPD
+/* End of the @size-aligned block holding @addr, clamped to @end. */
+static unsigned long hugepd_block_end(unsigned long addr, unsigned long end,
+				      unsigned long size)
+{
+	unsigned long next = (addr | (size - 1)) + 1;
+
+	return next - 1 < end - 1 ? next : end;
+}
+
+static bool take_hugepte(struct gup_fast_walk *w, pte_t *ptep,
+			 unsigned long size, unsigned long addr,
+			 unsigned long end)
+{
+	pte_t pte = huge_ptep_get(ptep);
+	unsigned long from = w->nr;
+	struct page *first;
+
+	if (!pte_access_permitted(pte, w->flags & FOLL_WRITE))
+		return false;
+	first = nth_page(pte_page(pte), (addr & (size - 1)) >> PAGE_SHIFT);
+	if (!collect_leaf(w, first, leaf_pages(addr, end), false))
+		return false;
+	return settle_leaf(w, from,
+			   pte_val(pte) == pte_val(huge_ptep_get(ptep)),
+			   pte_write(pte));
+}
+
+/*
+ * A hugepd entry points at a small array of huge PTEs, each mapping
+ * 1 << hugepd_shift() bytes of the @pdshift-sized area the entry covers.
+ */
+static bool walk_hugepd(struct gup_fast_walk *w, hugepd_t hpd,
+			unsigned int pdshift, unsigned long addr,
+			unsigned long end)
+{
+	unsigned long size = 1UL << hugepd_shift(hpd);
+	pte_t *ptep = hugepte_offset(hpd, addr, pdshift);
+	unsigned long next;
+
+	for (; addr != end; addr = next, ptep++) {
+		next = hugepd_block_end(addr, end, size);
+		if (!take_hugepte(w, ptep, size, addr, next))
+			return false;
+	}
+	return true;
+}
+#else
+static inline bool walk_hugepd(struct gup_fast_walk *w, hugepd_t hpd,
+			       unsigned int pdshift, unsigned long addr,
+			       unsigned long end)
+{
+	return false;
+}
+#endif /* CONFIG_ARCH_HAS_HUGEPD */
+
+/*
+ * PTE level
+ *
+ * A run is a stretch of PTEs of one table that map consecutive pfns of
+ * the same kind, bounded by the (apparent) end of the first page's folio.
+ */
+enum pte_use {
+	PTE_UNUSABLE,		/* leave it to the slow path */
+	PTE_PLAIN,		/* ordinary page */
+	PTE_DEVICE,		/* ZONE_DEVICE page, needs its pgmap */
+};
+
+struct pte_run {
+	pmd_t pmd;		/* snapshot of the entry above the table */
+	pmd_t *pmdp;
+	pte_t *ptep;		/* first PTE of the run */
+	unsigned long pfn;	/* pfn the first PTE maps */
+	unsigned long nr;	/* length of the run */
+	enum pte_use use;
+};
+
+#ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
+static enum pte_use classify_pte(const struct gup_fast_walk *w, pte_t pte)
+{
+	if (!pte_present(pte))
+		return PTE_UNUSABLE;
+	if (pte_protnone(pte) && !gup_can_follow_protnone(w->flags))
+		return PTE_UNUSABLE;
+	if (!pte_access_permitted(pte, w->flags & FOLL_WRITE))
+		return PTE_UNUSABLE;
+	if (pte_devmap(pte))
+		return (w->flags & FOLL_LONGTERM) ? PTE_UNUSABLE : PTE_DEVICE;
+	if (pte_special(pte))
+		return PTE_UNUSABLE;
+	return PTE_PLAIN;
+}
+
+/* Does @pte still belong to @run as its @i-th entry? */
+static bool pte_fits_run(const struct gup_fast_walk *w,
+			 const struct pte_run *run, pte_t pte, unsigned long i)
+{
+	return classify_pte(w, pte) == run->use &&
+	       pte_pfn(pte) == run->pfn + i;
+}
+
+/* Extend @run over the following PTEs, up to @limit entries in total. */
+static void measure_run(const struct gup_fast_walk *w, struct pte_run *run,
+			unsigned long limit)
+{
+	for (run->nr = 1; run->nr < limit; run->nr++) {
+		pte_t pte = ptep_get_lockless(run->ptep + run->nr);
+
+		if (!pte_fits_run(w, run, pte, run->nr))
+			break;
+	}
+}
+
+/*
+ * After the grab: is the table still hooked into the PMD we came through,
+ * does every PTE of @run still map the page we counted, and may each page
+ * be pinned without unsharing?  Each PTE is judged again from scratch
+ * rather than compared with an earlier snapshot, so a hardware update of
+ * the accessed or dirty bit does not force the slow path.  The PTE re-read
+ * for a page comes before its unshare test, as the anon-exclusive protocol
+ * requires.
+ */
+static bool confirm_run(const struct gup_fast_walk *w,
+			const struct pte_run *run, struct page *first)
+{
+	unsigned long i;
+
+	if (pmd_val(run->pmd) != pmd_val(READ_ONCE(*run->pmdp)))
+		return false;
+	for (i = 0; i < run->nr; i++) {
+		pte_t pte = ptep_get_lockless(run->ptep + i);
+
+		if (!pte_fits_run(w, run, pte, i))
+			return false;
+		if (!pte_write(pte) &&
+		    gup_must_unshare(w->flags, nth_page(first, i)))
+			return false;
+	}
+	return true;
+}
+
+/* Pinned pages are about to be accessed; some architectures prepare them. */
+static bool make_run_accessible(const struct gup_fast_walk *w,
+				struct page *first, unsigned long n)
+{
+	unsigned long i;
+
+	if (!(w->flags & FOLL_PIN))
+		return true;
+	for (i = 0; i < n; i++)
+		if (arch_make_page_accessible(nth_page(first, i)))
+			return false;
+	return true;
+}
+
+/*
+ * Take the run of PTEs starting at @run->ptep (at most @left of them).
+ * Returns how many pages were added to the result; 0 stops the walk.
+ */
+static unsigned long take_pte_run(struct gup_fast_walk *w,
+				  struct pte_run *run, unsigned long left)
+{
+	pte_t pte = ptep_get_lockless(run->ptep);
+	struct folio *folio;
+	struct page *first;
+
+	run->use = classify_pte(w, pte);
+	if (run->use == PTE_UNUSABLE)
+		return 0;
+	run->pfn = pte_pfn(pte);
+	VM_WARN_ON_ONCE(!pfn_valid(run->pfn));
+	if (run->use == PTE_DEVICE && !hold_pgmap(w, run->pfn))
+		return 0;
+	first = pte_page(pte);
+	measure_run(w, run, min(left, folio_span_hint(first)));
+
+	run->nr = grab_run(w, first, run->nr, &folio);
+	if (!run->nr)
+		return 0;
+	if (!confirm_run(w, run, first) ||
+	    !make_run_accessible(w, first, run->nr)) {
+		gup_folio_unref(folio, run->nr, w->flags);
+		return 0;
+	}
+	record_run(w, folio, first, run->nr);
+	return run->nr;
+}
+
+/*
+ * @pmd is our snapshot of *@pmdp; the table is mapped through the
+ * snapshot, so a concurrent change of *@pmdp cannot redirect the walk
+ * half-way (it is caught by confirm_run() instead).
+ */
+static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
+			   unsigned long addr, unsigned long end)
+{
+	struct pte_run run = { .pmd = pmd, .pmdp = pmdp };
+	unsigned long left = (end - addr) >> PAGE_SHIFT;
+	pte_t *table = pte_offset_map(&pmd, addr);
+
+	run.ptep = table;
+	while (left) {
+		unsigned long n = take_pte_run(w, &run, left);
+
+		if (!n)
+			break;
+		run.ptep += n;
+		left -= n;
+	}
+	pte_unmap(table);
+	return left == 0;
+}
+#else
+/*
+ * Without pte_special() a PTE of a raw pfn mapping cannot be told from one
+ * mapping a normal page, so PTE-mapped ranges always take the slow path.
+ * Huge leaves are never special and are still handled above.
+ */
+static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
+			   unsigned long addr, unsigned long end)
+{
+	return false;
+}
+#endif /* CONFIG_ARCH_HAS_PTE_SPECIAL */
+
+/*
+ * Upper levels
+ *
+ * Each level reads its entry once with READ_ONCE() and works from that
+ * snapshot only; the *_offset_lockless() helpers let architectures with
+ * folded levels index from the snapshot instead of re-reading memory.
+ */
+static bool pmd_is_gup_leaf(pmd_t pmd)
+{
+	return pmd_leaf(pmd) || pmd_trans_huge(pmd) || pmd_huge(pmd) ||
+	       pmd_devmap(pmd);
+}
+
+static bool pud_is_gup_leaf(pud_t pud)
+{
+	return pud_leaf(pud) || pud_huge(pud) || pud_devmap(pud);
+}
+
+static bool walk_pmd_range(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
+			   unsigned long addr, unsigned long end)
+{
+	pmd_t *pmdp = pmd_offset_lockless(pudp, pud, addr);
+	unsigned long next;
+	bool ok;
+
+	for (; addr != end; addr = next, pmdp++) {
+		pmd_t pmd = READ_ONCE(*pmdp);
+
+		next = pmd_addr_end(addr, end);
+		if (!pmd_present(pmd))
+			return false;
+		if (pmd_is_gup_leaf(pmd))
+			ok = take_pmd_leaf(w, pmd, pmdp, addr, next);
+		else if (is_hugepd(__hugepd(pmd_val(pmd))))
+			ok = walk_hugepd(w, __hugepd(pmd_val(pmd)), PMD_SHIFT,
+					 addr, next);
+		else
+			ok = walk_pte_range(w, pmd, pmdp, addr, next);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool walk_pud_range(struct gup_fast_walk *w, p4d_t p4d, p4d_t *p4dp,
+			   unsigned long addr, unsigned long end)
+{
+	pud_t *pudp = pud_offset_lockless(p4dp, p4d, addr);
+	unsigned long next;
+	bool ok;
+
+	for (; addr != end; addr = next, pudp++) {
+		pud_t pud = READ_ONCE(*pudp);
+
+		next = pud_addr_end(addr, end);
+		if (!pud_present(pud))
+			return false;
+		if (pud_is_gup_leaf(pud))
+			ok = take_pud_leaf(w, pud, pudp, addr, next);
+		else if (is_hugepd(__hugepd(pud_val(pud))))
+			ok = walk_hugepd(w, __hugepd(pud_val(pud)), PUD_SHIFT,
+					 addr, next);
+		else
+			ok = walk_pmd_range(w, pud, pudp, addr, next);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool walk_p4d_range(struct gup_fast_walk *w, pgd_t pgd, pgd_t *pgdp,
+			   unsigned long addr, unsigned long end)
+{
+	p4d_t *p4dp = p4d_offset_lockless(pgdp, pgd, addr);
+	unsigned long next;
+	bool ok;
+
+	for (; addr != end; addr = next, p4dp++) {
+		p4d_t p4d = READ_ONCE(*p4dp);
+
+		next = p4d_addr_end(addr, end);
+		/* No architecture maps user memory with P4D leaves. */
+		if (p4d_none(p4d) || p4d_huge(p4d))
+			return false;
+		if (is_hugepd(__hugepd(p4d_val(p4d))))
+			ok = walk_hugepd(w, __hugepd(p4d_val(p4d)), P4D_SHIFT,
+					 addr, next);
+		else
+			ok = walk_pud_range(w, p4d, p4dp, addr, next);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void walk_pgd_range(struct gup_fast_walk *w)
+{
+	unsigned long addr = w->start, next;
+	pgd_t *pgdp = pgd_offset(w->mm, addr);
+	bool ok;
+
+	for (; addr != w->end; addr = next, pgdp++) {
+		pgd_t pgd = READ_ONCE(*pgdp);
+
+		next = pgd_addr_end(addr, w->end);
+		if (pgd_none(pgd))
+			return;
+		if (pgd_huge(pgd))
+			ok = take_pgd_leaf(w, pgd, pgdp, addr, next);
+		else if (is_hugepd(__hugepd(pgd_val(pgd))))
+			ok = walk_hugepd(w, __hugepd(pgd_val(pgd)), PGDIR_SHIFT,
+					 addr, next);
+		else
+			ok = walk_p4d_range(w, pgd, pgdp, addr, next);
+		if (!ok)
+			return;
+	}
+}
+
+#ifdef gup_fast_permitted
+#define gup_fast_range_ok(start, end)	gup_fast_permitted(start, end)
+#else
+#define gup_fast_range_ok(start, end)	true
+#endif
+
+/*
+ * DEBUG_VM cross-check of the anon-exclusive rules: every anonymous page
+ * the walk pinned must be exclusive to this mm.  Exclusivity lives on the
+ * subpage for a PTE-mapped THP (or on its head while PMD-mapped) and on
+ * the first page for small folios and hugetlb.
+ */
+static void gup_fast_check_pins(const struct gup_fast_walk *w)
+{
+	unsigned long i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_VM) || !(w->flags & FOLL_PIN))
+		return;
+	for (i = 0; i < w->nr; i++) {
+		struct page *page = w->pages[i];
+		struct folio *folio = page_folio(page);
+
+		if (is_zero_page(page) || !folio_test_anon(folio))
+			continue;
+		if (folio_test_large(folio) && !folio_test_hugetlb(folio) &&
+		    PageAnonExclusive(page))
+			continue;
+		VM_WARN_ON_ONCE_PAGE(!PageAnonExclusive(&folio->page), page);
+	}
+}
+
+/*
+ * Run the walk over [w->start, w->end) with interrupts off (see the top
+ * of the file) and, for pins, inside a write_protect_seq read section.
+ * Leaves w->nr at the length of the page prefix that was taken.
+ */
+static void gup_fast_walk_range(struct gup_fast_walk *w)
+{
+	bool pin = w->flags & FOLL_PIN;
+	unsigned int seq = 0;
+	unsigned long irqflags;
+
+	if (!gup_fast_range_ok(w->start, w->end))
+		return;
+	if (pin) {
+		seq = raw_read_seqcount(&w->mm->write_protect_seq);
+		if (seq & 1)
+			return;
+	}
+
+	/* The _irqsave form: the *_fast_only entries may run in IRQ context. */
+	local_irq_save(irqflags);
+	walk_pgd_range(w);
+	local_irq_restore(irqflags);
+
+	put_dev_pagemap(w->pgmap);
+	w->pgmap = NULL;
+
+	if (pin && read_seqcount_retry(&w->mm->write_protect_seq, seq))
+		gup_fast_undo(w, 0);
+	gup_fast_check_pins(w);
+}
+
+#else /* !CONFIG_HAVE_FAST_GUP */
+
+/* No lockless walker on this architecture: everything goes the slow way. */
+static void gup_fast_walk_range(struct gup_fast_walk *w)
+{
+}
+
+#endif /* CONFIG_HAVE_FAST_GUP */
+
+/*
+ * Common front end of the four entry points.  @gup_flags already carries
+ * FOLL_GET or FOLL_PIN (and FOLL_FAST_ONLY for the _fast_only variants).
+ */
+static bool gup_fast_flags_ok(unsigned int gup_flags)
+{
+	if (WARN_ON_ONCE(gup_flags & ~GUP_FAST_ACCEPTED_FLAGS))
+		return false;
+	return !WARN_ON_ONCE((gup_flags & (FOLL_GET | FOLL_PIN)) ==
+			     (FOLL_GET | FOLL_PIN));
+}
+
+/* Note once and for all that this mm has seen FOLL_PIN (for fork). */
+static void gup_fast_note_pin(struct mm_struct *mm)
+{
+	if (!test_bit(MMF_HAS_PINNED, &mm->flags))
+		set_bit(MMF_HAS_PINNED, &mm->flags);
+}
+
+/*
+ * Fill in the range of @w from @start and @nr_pages.  Returns 0 when the
+ * walk may go ahead, 1 when the request is empty or wraps around (the
+ * historical answer for both is "0 pages"), or -EFAULT.
+ */
+static int gup_fast_set_range(struct gup_fast_walk *w, unsigned long start,
+			      int nr_pages)
+{
+	unsigned long len;
+
+	if (nr_pages <= 0)
+		return 1;
+	w->start = untagged_addr(start) & PAGE_MASK;
+	len = (unsigned long)nr_pages << PAGE_SHIFT;
+	if (check_add_overflow(w->start, len, &w->end))
+		return 1;
+	if (unlikely(!access_ok((void __user *)w->start, len)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Hand the part the walk did not take to the locked slow path. */
+static int gup_fast_finish_slowly(struct gup_fast_walk *w, int nr_pages)
+{
+	unsigned long done = w->nr;
+	long ret;
+
+	ret = gup_slow_unlocked(w->start + (done << PAGE_SHIFT),
+				nr_pages - done, w->pages + done, w->flags);
+	/* Pages already taken must reach the caller, so they win over -errno. */
+	if (ret < 0)
+		return done ? (int)done : (int)ret;
+	return done + ret;
+}
+
+static int gup_fast_common(unsigned long start, int nr_pages,
+			   unsigned int gup_flags, struct page **pages)
+{
+	struct gup_fast_walk w = {
+		.mm = current->mm,
+		.flags = gup_flags,
+		.pages = pages,
+	};
+	int ret;
+
+	if (!gup_fast_flags_ok(gup_flags))
+		return -EINVAL;
+	if (gup_flags & FOLL_PIN)
+		gup_fast_note_pin(w.mm);
+	if (!(gup_flags & FOLL_FAST_ONLY))
+		might_lock_read(&w.mm->mmap_lock);
+
+	ret = gup_fast_set_range(&w, start, nr_pages);
+	if (ret)
+		return ret < 0 ? ret : 0;
+
+	gup_fast_walk_range(&w);
+	if (w.nr == nr_pages || (gup_flags & FOLL_FAST_ONLY))
+		return w.nr;
+	return gup_fast_finish_slowly(&w, nr_pages);
+}
+
+/**
+ * get_user_pages_fast_only() - take page references without ever sleeping
+ * @start:	user address of the first page
+ * @nr_pages:	number of pages wanted
+ * @gup_flags:	FOLL_* flags for the lookup (FOLL_WRITE, FOLL_FORCE, ...)
+ * @pages:	receives the pages; room for @nr_pages entries
+ *
+ * Like get_user_pages_fast(), but only the lockless page table walk is
+ * tried: no mmap_lock, no faults, no fallback.  It may be called from
+ * interrupt context.  Each returned page holds a reference the caller
+ * releases with put_page().
+ *
+ * Mind that a read-only request may return a page that a later write fault
+ * replaces by a copy (COW); only pass no FOLL_WRITE if that is acceptable.
+ *
+ * Return: the number of pages taken, from @start on, which may be fewer
+ * than @nr_pages or 0.  Never a negative error code.
+ */
+int get_user_pages_fast_only(unsigned long start, int nr_pages,
+			     unsigned int gup_flags, struct page **pages)
+{
+	int ret;
+
+	ret = gup_fast_common(start, nr_pages,
+			      gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
+	return max(ret, 0);
+}
+EXPORT_SYMBOL_GPL(get_user_pages_fast_only);
+
+/**
+ * get_user_pages_fast() - take page references, lockless where possible
+ * @start:	user address of the first page
+ * @nr_pages:	number of pages wanted
+ * @gup_flags:	FOLL_* flags for the lookup; FOLL_PIN and FOLL_LONGTERM
+ *		are refused (use pin_user_pages_fast())
+ * @pages:	receives the pages; room for @nr_pages entries
+ *
+ * Walks the page tables of current->mm without taking mmap_lock.  The
+ * part of the range the walk cannot take is finished by the regular
+ * get_user_pages() machinery under mmap_lock, faulting pages in as
+ * needed.  Each returned page holds a reference to drop with put_page().
+ *
+ * Return: the number of pages taken, from @start on, which may be fewer
+ * than @nr_pages; 0 if @nr_pages is 0 or negative; -errno if no page could
+ * be taken.
+ */
+int get_user_pages_fast(unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages)
+{
+	if (WARN_ON_ONCE(gup_flags & (FOLL_PIN | FOLL_LONGTERM)))
+		return -EINVAL;
+	return gup_fast_common(start, nr_pages, gup_flags | FOLL_GET, pages);
+}
+EXPORT_SYMBOL_GPL(get_user_pages_fast);
+
+/**
+ * pin_user_pages_fast() - pin user pages, lockless where possible
+ * @start:	user address of the first page
+ * @nr_pages:	number of pages wanted
+ * @gup_flags:	FOLL_* flags for the lookup, FOLL_LONGTERM allowed;
+ *		FOLL_GET is refused
+ * @pages:	receives the pages; room for @nr_pages entries, required
+ *
+ * The FOLL_PIN counterpart of get_user_pages_fast(): same arguments and
+ * the same lockless walk with a locked fallback, but the pages are pinned
+ * and must be released with unpin_user_page() or unpin_user_pages().  The
+ * shared zero page may be returned; it carries no pin, and unpinning it is
+ * a no-op.  See Documentation/core-api/pin_user_pages.rst.
+ *
+ * Return: as for get_user_pages_fast(); -EINVAL for bad arguments.
+ */
+int pin_user_pages_fast(unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages)
+{
+	if (WARN_ON_ONCE(gup_flags & FOLL_GET) || WARN_ON_ONCE(!pages))
+		return -EINVAL;
+	return gup_fast_common(start, nr_pages, gup_flags | FOLL_PIN, pages);
+}
+EXPORT_SYMBOL_GPL(pin_user_pages_fast);
+
+/**
+ * pin_user_pages_fast_only() - pin user pages without ever sleeping
+ * @start:	user address of the first page
+ * @nr_pages:	number of pages wanted
+ * @gup_flags:	FOLL_* flags for the lookup; FOLL_GET is refused
+ * @pages:	receives the pages; room for @nr_pages entries, required
+ *
+ * The FOLL_PIN counterpart of get_user_pages_fast_only(): only the
+ * lockless walk is tried, nothing sleeps and mmap_lock is never taken.
+ * Release the pages with unpin_user_page() or unpin_user_pages().
+ *
+ * Return: the number of pages pinned, from @start on, possibly 0.  Like
+ * get_user_pages_fast_only(), never a negative error code, not even for
+ * invalid arguments.
+ */
+int pin_user_pages_fast_only(unsigned long start, int nr_pages,
+			     unsigned int gup_flags, struct page **pages)
+{
+	int ret;
+
+	if (WARN_ON_ONCE(gup_flags & FOLL_GET) || WARN_ON_ONCE(!pages))
+		return 0;
+	ret = gup_fast_common(start, nr_pages,
+			      gup_flags | FOLL_PIN | FOLL_FAST_ONLY, pages);
+	return max(ret, 0);
+}
+EXPORT_SYMBOL_GPL(pin_user_pages_fast_only);
