@@ -1,0 +1,1675 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the get_user_pages() / pin_user_pages() contract.
+ *
+ * Every case runs against a user address space of its own (see
+ * include/kunit/user_mm.h), writes through the user mapping with
+ * put_user(), and then checks what the GUP calls hand back against an
+ * independent view: the page tables (read with walk_page_range()), the
+ * page cache, page and folio reference and pin counts, and the node
+ * vmstat counters.  The cases only rely on behaviour that the GUP
+ * documentation (Documentation/core-api/pin_user_pages.rst and the
+ * comments in include/linux/mm.h) promises, so they pass on the upstream
+ * implementation as well as on a replacement.
+ *
+ * References taken by GUP are recorded in a KUnit resource as soon as the
+ * call returns, so an assertion failing in the middle of a case still
+ * drops them.
+ */
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <kunit/user_mm.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mmzone.h>
+#include <linux/pagemap.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/shmem_fs.h>
+#include <linux/swap.h>
+#include <linux/syscalls.h>
+#include <linux/uaccess.h>
+#include <linux/vmstat.h>
+
+#ifdef CONFIG_X86_64
+#include <asm/syscall.h>
+#include <asm/vsyscall.h>
+#endif
+
+/* Number of small pages most cases work on. */
+#define GUP_TEST_PAGES	4
+
+/* ---------------------------------------------------------------------- */
+/* Values written through the user mapping                                */
+/* ---------------------------------------------------------------------- */
+
+/* A value that identifies page @index of a buffer filled with @seed. */
+static u64 gup_test_tag(unsigned int seed, unsigned long index)
+{
+	return 0x6775702d00000000ULL | ((u64)seed << 20) | index;
+}
+
+/* Store the tag of each page at the start of that page, from user side. */
+static void gup_test_fill(struct kunit *test, unsigned long addr,
+			  unsigned long npages, unsigned int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		u64 __user *p = (u64 __user *)(addr + i * PAGE_SIZE);
+
+		KUNIT_ASSERT_EQ(test, put_user(gup_test_tag(seed, i), p), 0);
+	}
+}
+
+/* The first eight bytes of @page, read through the kernel mapping. */
+static u64 gup_test_page_word(struct page *page)
+{
+	u64 *p = kmap_local_page(page);
+	u64 val = *p;
+
+	kunmap_local(p);
+	return val;
+}
+
+static void gup_test_set_page_word(struct page *page, u64 val)
+{
+	u64 *p = kmap_local_page(page);
+
+	*p = val;
+	kunmap_local(p);
+}
+
+/* The first eight bytes at @addr, read through the user mapping. */
+static u64 gup_test_user_word(struct kunit *test, unsigned long addr)
+{
+	u64 val = 0;
+
+	KUNIT_EXPECT_EQ(test, get_user(val, (u64 __user *)addr), 0);
+	return val;
+}
+
+/* The eight bytes at @pos in @file, read through the file. */
+static u64 gup_test_file_word(struct kunit *test, struct file *file,
+			      loff_t pos)
+{
+	u64 val = 0;
+
+	KUNIT_EXPECT_EQ(test, kernel_read(file, &val, sizeof(val), &pos),
+			(ssize_t)sizeof(val));
+	return val;
+}
+
+static void gup_test_write_file_word(struct kunit *test, struct file *file,
+				     loff_t pos, u64 val)
+{
+	KUNIT_ASSERT_EQ(test, kernel_write(file, &val, sizeof(val), &pos),
+			(ssize_t)sizeof(val));
+}
+
+/* ---------------------------------------------------------------------- */
+/* References returned by GUP, owned by the test case                     */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The pages array of one GUP call.  @nr is how many entries hold a
+ * reference; @pinned says whether they are FOLL_PIN pins or FOLL_GET
+ * references.  Whatever is still held when the case ends is dropped by the
+ * resource release.
+ */
+struct gup_test_refs {
+	struct kunit *test;
+	struct page **pages;
+	unsigned long max;
+	long nr;
+	bool pinned;
+};
+
+static void gup_test_drop(struct gup_test_refs *refs)
+{
+	long i;
+
+	/* Single pins go through unpin_user_page(), so both are exercised. */
+	if (refs->pinned && refs->nr == 1)
+		unpin_user_page(refs->pages[0]);
+	else if (refs->pinned)
+		unpin_user_pages(refs->pages, refs->nr);
+	else
+		for (i = 0; i < refs->nr; i++)
+			put_page(refs->pages[i]);
+	refs->nr = 0;
+}
+
+static void gup_test_refs_release(struct kunit_resource *res)
+{
+	gup_test_drop(res->data);
+}
+
+static int gup_test_refs_init(struct kunit_resource *res, void *context)
+{
+	res->data = context;
+	return 0;
+}
+
+static struct gup_test_refs *gup_test_refs(struct kunit *test,
+					   unsigned long max, bool pinned)
+{
+	struct gup_test_refs *refs;
+
+	refs = kunit_kzalloc(test, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	refs->pages = kunit_kcalloc(test, max, sizeof(*refs->pages),
+				    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs->pages);
+	refs->test = test;
+	refs->max = max;
+	refs->pinned = pinned;
+	KUNIT_ASSERT_NOT_NULL(test,
+			      kunit_alloc_resource(test, gup_test_refs_init,
+						   gup_test_refs_release,
+						   GFP_KERNEL, refs));
+	return refs;
+}
+
+/* Record the result of a GUP call made on @refs->pages; returns @ret. */
+static long gup_test_took(struct gup_test_refs *refs, long ret)
+{
+	if (ret > 0)
+		refs->nr = ret;
+	KUNIT_EXPECT_LE(refs->test, ret, (long)refs->max);
+	return ret;
+}
+
+/* get_user_pages() or pin_user_pages() with the mmap lock held. */
+static long gup_test_grab(struct gup_test_refs *refs, unsigned long start,
+			  unsigned long nr, unsigned int flags)
+{
+	struct mm_struct *mm = current->mm;
+	long ret;
+
+	mmap_read_lock(mm);
+	if (refs->pinned)
+		ret = pin_user_pages(start, nr, flags, refs->pages, NULL);
+	else
+		ret = get_user_pages(start, nr, flags, refs->pages, NULL);
+	mmap_read_unlock(mm);
+	return gup_test_took(refs, ret);
+}
+
+/* get_user_pages_fast() or pin_user_pages_fast(). */
+static long gup_test_grab_fast(struct gup_test_refs *refs,
+			       unsigned long start, int nr, unsigned int flags)
+{
+	long ret;
+
+	if (refs->pinned)
+		ret = pin_user_pages_fast(start, nr, flags, refs->pages);
+	else
+		ret = get_user_pages_fast(start, nr, flags, refs->pages);
+	return gup_test_took(refs, ret);
+}
+
+/* ---------------------------------------------------------------------- */
+/* An independent look at the page tables                                 */
+/* ---------------------------------------------------------------------- */
+
+struct gup_test_walk {
+	unsigned long start;
+	unsigned long present;	/* small pages mapped in the range */
+	struct page *first;	/* page mapped at @start, if any */
+	bool first_huge;	/* ... and whether by a PMD or hugetlb entry */
+};
+
+static void gup_test_walk_note(struct gup_test_walk *w, unsigned long addr,
+			       struct page *page, unsigned long nr, bool huge)
+{
+	if (!page)
+		return;
+	w->present += nr;
+	if (addr == w->start) {
+		w->first = page;
+		w->first_huge = huge;
+	}
+}
+
+static int gup_test_walk_pte(pte_t *ptep, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	pte_t pte = ptep_get(ptep);
+
+	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
+		gup_test_walk_note(walk->private, addr, pte_page(pte), 1,
+				   false);
+	return 0;
+}
+
+static int gup_test_walk_pmd(pmd_t *pmdp, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* held while a huge pmd is read */
+	pmd_t pmd;
+
+	ptl = pmd_trans_huge_lock(pmdp, walk->vma);
+	if (!ptl)
+		return 0;
+	pmd = *pmdp;
+	if (pmd_present(pmd))
+		gup_test_walk_note(walk->private, addr,
+				   pmd_page(pmd) +
+				   ((addr & ~PMD_MASK) >> PAGE_SHIFT),
+				   (next - addr) >> PAGE_SHIFT, true);
+	spin_unlock(ptl);
+	walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
+static int gup_test_walk_hugetlb(pte_t *ptep, unsigned long hmask,
+				 unsigned long addr, unsigned long next,
+				 struct mm_walk *walk)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	pte_t pte = huge_ptep_get(ptep);
+
+	if (pte_present(pte))
+		gup_test_walk_note(walk->private, addr,
+				   pte_page(pte) + ((addr & ~hmask) >> PAGE_SHIFT),
+				   (next - addr) >> PAGE_SHIFT, true);
+#endif
+	return 0;
+}
+
+static const struct mm_walk_ops gup_test_walk_ops = {
+	.pmd_entry	= gup_test_walk_pmd,
+	.pte_entry	= gup_test_walk_pte,
+	.hugetlb_entry	= gup_test_walk_hugetlb,
+};
+
+static struct gup_test_walk gup_test_look(unsigned long start,
+					  unsigned long len)
+{
+	struct gup_test_walk w = { .start = start };
+	struct mm_struct *mm = current->mm;
+
+	mmap_read_lock(mm);
+	walk_page_range(mm, start, start + len, &gup_test_walk_ops, &w);
+	mmap_read_unlock(mm);
+	return w;
+}
+
+/* The page the page tables map at @addr (no reference taken), or NULL. */
+static struct page *gup_test_mapped(unsigned long addr)
+{
+	return gup_test_look(addr, PAGE_SIZE).first;
+}
+
+static unsigned long gup_test_present(unsigned long addr, unsigned long len)
+{
+	return gup_test_look(addr, len).present;
+}
+
+/* Expect @expected of the @npages pages from @addr to be mapped. */
+static void gup_test_expect_present(struct kunit *test, unsigned long addr,
+				    unsigned long npages,
+				    unsigned long expected)
+{
+	KUNIT_EXPECT_EQ(test, gup_test_present(addr, npages * PAGE_SIZE),
+			expected);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Counters                                                               */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Reference counts are read after draining the per-CPU LRU batches, which
+ * hold references of their own on recently faulted or touched pages.
+ */
+static int gup_test_refcount(struct page *page)
+{
+	lru_add_drain_all();
+	return folio_ref_count(page_folio(page));
+}
+
+static int gup_test_pincount(struct folio *folio)
+{
+	return atomic_read(folio_pincount_ptr(folio));
+}
+
+/*
+ * Exact value of a node vmstat item summed over all nodes: the folded
+ * per-node totals plus every CPU's not yet folded delta.  A fold moving a
+ * delta into the total while we read would be counted twice or not at all,
+ * so read again until the totals did not move during the read.
+ */
+static long gup_test_node_total(enum node_stat_item item)
+{
+	struct pglist_data *pgdat;
+	long sum = 0;
+
+	for_each_online_pgdat(pgdat)
+		sum += atomic_long_read(&pgdat->vm_stat[item]);
+	return sum;
+}
+
+static long gup_test_node_deltas(enum node_stat_item item)
+{
+	struct pglist_data *pgdat;
+	long sum = 0;
+	int cpu;
+
+	for_each_online_pgdat(pgdat)
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(pgdat->per_cpu_nodestats,
+						     cpu)->vm_node_stat_diff[item]);
+	return sum;
+}
+
+static long gup_test_node_stat(enum node_stat_item item)
+{
+	long before, deltas, after;
+	int tries = 100;
+
+	do {
+		before = gup_test_node_total(item);
+		deltas = gup_test_node_deltas(item);
+		after = gup_test_node_total(item);
+	} while (before != after && --tries);
+	return after + deltas;
+}
+
+struct gup_test_pins {
+	long acquired;
+	long released;
+};
+
+static struct gup_test_pins gup_test_pin_stats(void)
+{
+	struct gup_test_pins s = {
+		.acquired = gup_test_node_stat(NR_FOLL_PIN_ACQUIRED),
+		.released = gup_test_node_stat(NR_FOLL_PIN_RELEASED),
+	};
+
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Mapping helpers                                                        */
+/* ---------------------------------------------------------------------- */
+
+static unsigned long gup_test_anon(struct kunit *test, unsigned long npages,
+				   unsigned long prot, unsigned long flags)
+{
+	unsigned long addr;
+
+	addr = kunit_user_mmap_anon(test, npages * PAGE_SIZE, prot, flags);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
+			       (long)addr);
+	return addr;
+}
+
+/* Anonymous read-write pages, written (so populated) with tags. */
+static unsigned long gup_test_anon_filled(struct kunit *test,
+					  unsigned long npages,
+					  unsigned int seed)
+{
+	unsigned long addr;
+
+	addr = gup_test_anon(test, npages, PROT_READ | PROT_WRITE, 0);
+	gup_test_fill(test, addr, npages, seed);
+	return addr;
+}
+
+/* A shmem file of @npages pages whose page i starts with tag(@seed, i). */
+static struct file *gup_test_shmem_filled(struct kunit *test,
+					  unsigned long npages,
+					  unsigned int seed)
+{
+	struct file *file;
+	unsigned long i;
+
+	file = kunit_user_shmem_file(test, npages * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	for (i = 0; i < npages; i++)
+		gup_test_write_file_word(test, file, i * PAGE_SIZE,
+					 gup_test_tag(seed, i));
+	return file;
+}
+
+static unsigned long gup_test_map_file(struct kunit *test, struct file *file,
+				       unsigned long npages,
+				       unsigned long prot, unsigned long flags)
+{
+	unsigned long addr;
+
+	addr = kunit_user_mmap(test, file, 0, npages * PAGE_SIZE, prot, flags,
+			       0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
+			       (long)addr);
+	return addr;
+}
+
+/* The page cache page of @file at @index, with a reference held by @test. */
+static struct page *gup_test_cache_page(struct kunit *test, struct file *file,
+					pgoff_t index)
+{
+	struct gup_test_refs *refs = gup_test_refs(test, 1, false);
+	struct page *page;
+
+	page = shmem_read_mapping_page(file->f_mapping, index);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, page);
+	refs->pages[0] = page;
+	refs->nr = 1;
+	return page;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Return values and reference counting                                   */
+/* ---------------------------------------------------------------------- */
+
+/* The pages mapped at the @n pages from @addr; each must be present. */
+static void gup_test_mapped_pages(struct kunit *test, unsigned long addr,
+				  int n, struct page **pages)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pages[i] = gup_test_mapped(addr + i * PAGE_SIZE);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+	}
+}
+
+/*
+ * Take references on written anonymous pages through the slow or the fast
+ * entry point and check them: each returned page is the one mapped at its
+ * address and holds what was written there; a FOLL_GET reference is worth
+ * one refcount, a FOLL_PIN pin GUP_PIN_COUNTING_BIAS and makes
+ * page_maybe_dma_pinned() true; dropping them restores the counts.
+ */
+static void gup_test_check_refs(struct kunit *test, bool pinned, bool fast)
+{
+	unsigned int seed = 1 + 2 * pinned + fast;
+	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, seed);
+	struct gup_test_refs *refs = gup_test_refs(test, GUP_TEST_PAGES, pinned);
+	int unit = pinned ? GUP_PIN_COUNTING_BIAS : 1;
+	struct page *mapped[GUP_TEST_PAGES];
+	int before[GUP_TEST_PAGES];
+	long ret;
+	int i;
+
+	gup_test_mapped_pages(test, addr, GUP_TEST_PAGES, mapped);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		before[i] = gup_test_refcount(mapped[i]);
+		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(mapped[i]));
+	}
+
+	if (fast)
+		ret = gup_test_grab_fast(refs, addr, GUP_TEST_PAGES, FOLL_WRITE);
+	else
+		ret = gup_test_grab(refs, addr, GUP_TEST_PAGES, FOLL_WRITE);
+	KUNIT_ASSERT_EQ(test, ret, GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, refs->pages[i], mapped[i]);
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(mapped[i]),
+				gup_test_tag(seed, i));
+		KUNIT_EXPECT_EQ(test, gup_test_refcount(mapped[i]),
+				before[i] + unit);
+		KUNIT_EXPECT_EQ(test, page_maybe_dma_pinned(mapped[i]), pinned);
+	}
+
+	gup_test_drop(refs);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		KUNIT_EXPECT_EQ(test, gup_test_refcount(mapped[i]), before[i]);
+		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(mapped[i]));
+	}
+}
+
+/* FOLL_GET references, released by put_page(). */
+static void gup_test_get_refcount(struct kunit *test)
+{
+	gup_test_check_refs(test, false, false);
+	gup_test_check_refs(test, false, true);
+}
+
+/* FOLL_PIN pins on small pages, released by unpin_user_pages(). */
+static void gup_test_pin_refcount(struct kunit *test)
+{
+	gup_test_check_refs(test, true, false);
+	gup_test_check_refs(test, true, true);
+}
+
+/* A range running into an unmapped hole returns the mapped prefix. */
+static void gup_test_short_count(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, 3);
+	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	int i;
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr + 2 * PAGE_SIZE, 2 * PAGE_SIZE),
+			0);
+
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, GUP_TEST_PAGES, 0), 2);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES,
+					    FOLL_WRITE), 2);
+	for (i = 0; i < min(get->nr, pin->nr); i++) {
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], pin->pages[i]);
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(pin->pages[i]),
+				gup_test_tag(3, i));
+	}
+}
+
+/* Asking for no pages takes nothing and returns 0. */
+static void gup_test_no_pages(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon_filled(test, 1, 4);
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	int before = gup_test_refcount(gup_test_mapped(addr));
+
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 0, FOLL_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(get, addr, -1, 0), 0);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(pin, addr, -1, FOLL_WRITE),
+			0);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(gup_test_mapped(addr)),
+			before);
+}
+
+/* Expect every GUP flavour to fail on @addr with @err. */
+static void gup_test_expect_refused(struct kunit *test, unsigned long addr,
+				    unsigned int flags, long err)
+{
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, flags), err);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 1, flags), err);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(get, addr, 1, flags), err);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(pin, addr, 1, flags), err);
+}
+
+/* An address with no VMA fails with -EFAULT. */
+static void gup_test_unmapped(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, 1, PROT_READ | PROT_WRITE, 0);
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, PAGE_SIZE), 0);
+	gup_test_expect_refused(test, addr, 0, -EFAULT);
+	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
+}
+
+/* A file whose mapping is a remap_pfn_range() of one kernel page. */
+static int gup_test_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct page *page = file->private_data;
+
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(page),
+			       PAGE_SIZE, vma->vm_page_prot);
+}
+
+static int gup_test_pfnmap_release(struct inode *inode, struct file *file)
+{
+	__free_page(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gup_test_pfnmap_fops = {
+	.mmap		= gup_test_pfnmap_mmap,
+	.release	= gup_test_pfnmap_release,
+};
+
+/*
+ * A VM_IO | VM_PFNMAP mapping is readable from user space, yet GUP refuses
+ * it with -EFAULT even though a present pte maps a real page.
+ */
+static void gup_test_pfnmap(struct kunit *test)
+{
+	const u64 marker = gup_test_tag(5, 0);
+	unsigned long addr;
+	struct page *page;
+	struct file *file;
+
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	gup_test_set_page_word(page, marker);
+	/* From here on the file's release frees the page. */
+	file = kunit_user_ops_file(test, &gup_test_pfnmap_fops, page);
+	if (IS_ERR(file))
+		__free_page(page);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gup_test_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+				 MAP_SHARED);
+
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), marker);
+	gup_test_expect_refused(test, addr, 0, -EFAULT);
+	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Write permission, FOLL_FORCE and COW                                   */
+/* ---------------------------------------------------------------------- */
+
+/* FOLL_WRITE on a read-only mapping fails; a read succeeds. */
+static void gup_test_write_readonly(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, 1, PROT_READ, MAP_POPULATE);
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+
+	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, 0), 1);
+}
+
+/*
+ * FOLL_FORCE | FOLL_WRITE on a private read-only file mapping (shmem):
+ * the caller gets a private anonymous copy, never the page cache page;
+ * what it writes shows up in the mapping but not in the file.
+ */
+static void gup_test_force_cow(struct kunit *test)
+{
+	struct file *file = gup_test_shmem_filled(test, 1, 6);
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct gup_test_refs *cow = gup_test_refs(test, 1, false);
+	const u64 orig = gup_test_tag(6, 0), poke = gup_test_tag(7, 0);
+	struct page *cache = gup_test_cache_page(test, file, 0);
+	unsigned long addr;
+
+	addr = gup_test_map_file(test, file, 1, PROT_READ, MAP_PRIVATE);
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), orig);
+
+	/* Without FOLL_FORCE the write is refused. */
+	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
+
+	/* A read returns the page cache page itself. */
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, 1, 0), 1);
+	KUNIT_EXPECT_PTR_EQ(test, get->pages[0], cache);
+	gup_test_drop(get);
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(cow, addr, 1,
+					    FOLL_FORCE | FOLL_WRITE), 1);
+	KUNIT_EXPECT_PTR_NE(test, cow->pages[0], cache);
+	KUNIT_EXPECT_TRUE(test, PageAnon(cow->pages[0]));
+	KUNIT_EXPECT_EQ(test, gup_test_page_word(cow->pages[0]), orig);
+	gup_test_set_page_word(cow->pages[0], poke);
+	gup_test_drop(cow);
+
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), poke);
+	KUNIT_EXPECT_EQ(test, gup_test_page_word(cache), orig);
+	KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file, 0), orig);
+}
+
+/* FOLL_FORCE cannot write through a shared read-only mapping. */
+static void gup_test_force_shared(struct kunit *test)
+{
+	struct file *file = gup_test_shmem_filled(test, 1, 8);
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct page *cache = gup_test_cache_page(test, file, 0);
+	unsigned long addr;
+
+	addr = gup_test_map_file(test, file, 1, PROT_READ, MAP_SHARED);
+	gup_test_expect_refused(test, addr, FOLL_FORCE | FOLL_WRITE, -EFAULT);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, 1, FOLL_FORCE), 1);
+	KUNIT_EXPECT_PTR_EQ(test, get->pages[0], cache);
+	KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file, 0),
+			gup_test_tag(8, 0));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pinning pages shared with a forked child                               */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A child process forked from the test thread: it owns a copy of the
+ * test's mm (so anonymous pages become COW-shared with it) and keeps it
+ * until released.
+ */
+struct gup_test_child {
+	struct completion release;
+	struct completion done;
+	pid_t pid;
+};
+
+static int gup_test_child_fn(void *arg)
+{
+	struct gup_test_child *child = arg;
+
+	wait_for_completion(&child->release);
+	complete(&child->done);
+	do_exit(0);
+}
+
+static void gup_test_child_release(struct kunit_resource *res)
+{
+	struct gup_test_child *child = res->data;
+	int status;
+
+	complete(&child->release);
+	wait_for_completion(&child->done);
+	/* Waits for (or reaps) the child when we are its parent. */
+	kernel_wait(child->pid, &status);
+}
+
+static int gup_test_child_init(struct kunit_resource *res, void *context)
+{
+	struct gup_test_child *child = context;
+	struct kernel_clone_args args = {
+		.flags		= CLONE_FS | CLONE_FILES | CLONE_UNTRACED,
+		.exit_signal	= SIGCHLD,
+		.fn		= gup_test_child_fn,
+		.fn_arg		= child,
+		.kthread	= 1,
+	};
+
+	child->pid = kernel_clone(&args);
+	if (child->pid < 0)
+		return child->pid;
+	res->data = child;
+	return 0;
+}
+
+static void gup_test_fork(struct kunit *test)
+{
+	struct gup_test_child *child;
+
+	child = kunit_kzalloc(test, sizeof(*child), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	init_completion(&child->release);
+	init_completion(&child->done);
+	KUNIT_ASSERT_NOT_NULL(test,
+			      kunit_alloc_resource(test, gup_test_child_init,
+						   gup_test_child_release,
+						   GFP_KERNEL, child));
+}
+
+/*
+ * After fork the parent's anonymous page is shared with the child.  A
+ * read-only FOLL_PIN must still return a page exclusive to the parent --
+ * a copy, since the child maps the original -- so that later writes by the
+ * parent land in the pinned page.
+ */
+static void gup_test_pin_after_fork(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon_filled(test, 1, 9);
+	struct gup_test_refs *orig = gup_test_refs(test, 1, false);
+	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	struct page *shared, *pinned;
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(orig, addr, 1, 0), 1);
+	shared = orig->pages[0];
+	KUNIT_ASSERT_TRUE(test, PageAnonExclusive(shared));
+
+	gup_test_fork(test);
+	KUNIT_ASSERT_FALSE_MSG(test, PageAnonExclusive(shared),
+			       "fork left the page exclusive");
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 1, 0), 1);
+	pinned = pin->pages[0];
+	KUNIT_EXPECT_TRUE(test, PageAnon(pinned));
+	KUNIT_EXPECT_TRUE(test, PageAnonExclusive(pinned));
+	KUNIT_EXPECT_PTR_NE(test, pinned, shared);
+	KUNIT_EXPECT_PTR_EQ(test, pinned, gup_test_mapped(addr));
+	KUNIT_EXPECT_EQ(test, gup_test_page_word(pinned), gup_test_tag(9, 0));
+
+	/* The parent's next write must reach the pinned page. */
+	KUNIT_ASSERT_EQ(test, put_user(gup_test_tag(10, 0), (u64 __user *)addr),
+			0);
+	KUNIT_EXPECT_EQ(test, gup_test_page_word(pinned), gup_test_tag(10, 0));
+	KUNIT_EXPECT_EQ(test, gup_test_page_word(shared), gup_test_tag(9, 0));
+}
+
+/* ---------------------------------------------------------------------- */
+/* mmap lock handling, FOLL_NOFAULT and FOLL_NOWAIT                       */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * get_user_pages_remote()/pin_user_pages_remote() with @locked: *locked
+ * tells the truth about the mmap lock on return, and stays 1 when every
+ * page was already present (nothing could have dropped the lock).
+ */
+static void gup_test_remote_locked(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, 11);
+	unsigned long fresh = gup_test_anon(test, GUP_TEST_PAGES,
+					    PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct mm_struct *mm = current->mm;
+	bool held;
+	int locked, i;
+	long ret;
+
+	locked = 1;
+	mmap_read_lock(mm);
+	ret = gup_test_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
+						       FOLL_WRITE, get->pages,
+						       NULL, &locked));
+	held = rwsem_is_locked(&mm->mmap_lock);
+	if (locked)
+		mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, locked, 1);
+	KUNIT_EXPECT_TRUE(test, held);
+	for (i = 0; i < get->nr; i++)
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(get->pages[i]),
+				gup_test_tag(11, i));
+
+	locked = 1;
+	mmap_read_lock(mm);
+	ret = gup_test_took(pin, pin_user_pages_remote(mm, fresh,
+						       GUP_TEST_PAGES,
+						       FOLL_WRITE, pin->pages,
+						       NULL, &locked));
+	held = rwsem_is_locked(&mm->mmap_lock);
+	if (locked)
+		mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, held, locked == 1);
+	for (i = 0; i < pin->nr; i++)
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
+				    gup_test_mapped(fresh + i * PAGE_SIZE));
+}
+
+/*
+ * The _unlocked variants take and drop the mmap lock themselves, fault in
+ * what is missing and return the pages now mapped.
+ */
+static void gup_test_unlocked(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, GUP_TEST_PAGES,
+					   PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct mm_struct *mm = current->mm;
+	long ret;
+	int i;
+
+	ret = get_user_pages_unlocked(addr, GUP_TEST_PAGES, get->pages,
+				      FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, gup_test_took(get, ret), GUP_TEST_PAGES);
+	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&mm->mmap_lock));
+	ret = pin_user_pages_unlocked(addr, GUP_TEST_PAGES, pin->pages,
+				      FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, gup_test_took(pin, ret), GUP_TEST_PAGES);
+	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&mm->mmap_lock));
+	for (i = 0; i < min(get->nr, pin->nr); i++) {
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], pin->pages[i]);
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
+				    gup_test_mapped(addr + i * PAGE_SIZE));
+		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(pin->pages[i]));
+	}
+}
+
+/*
+ * FOLL_NOFAULT never faults: an unpopulated page gives -EFAULT and stays
+ * unpopulated, a range returns its present prefix, and present pages are
+ * returned normally.
+ */
+static void gup_test_nofault(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, 2, PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *get = gup_test_refs(test, 2, false);
+	struct gup_test_refs *pin = gup_test_refs(test, 2, true);
+
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, FOLL_NOFAULT),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 1,
+					    FOLL_NOFAULT | FOLL_WRITE),
+			-EFAULT);
+	gup_test_expect_present(test, addr, 2, 0);
+
+	gup_test_fill(test, addr, 1, 12);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 2, FOLL_NOFAULT), 1);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 2,
+					    FOLL_NOFAULT | FOLL_WRITE), 1);
+	gup_test_expect_present(test, addr, 2, 1);
+	if (get->nr == 1 && pin->nr == 1) {
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[0], gup_test_mapped(addr));
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[0], get->pages[0]);
+	}
+}
+
+/*
+ * FOLL_NOWAIT: faults that need no I/O (anonymous memory) are still
+ * resolved, and the mmap lock is never dropped, so *locked stays 1.
+ */
+static void gup_test_nowait(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, GUP_TEST_PAGES,
+					   PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct mm_struct *mm = current->mm;
+	int locked = 1, i;
+	bool held;
+	long ret;
+
+	mmap_read_lock(mm);
+	ret = gup_test_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
+						       FOLL_WRITE | FOLL_NOWAIT,
+						       get->pages, NULL,
+						       &locked));
+	held = rwsem_is_locked(&mm->mmap_lock);
+	if (locked)
+		mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, locked, 1);
+	KUNIT_EXPECT_TRUE(test, held);
+	for (i = 0; i < get->nr; i++) {
+		KUNIT_EXPECT_FALSE(test, is_zero_page(get->pages[i]));
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i],
+				    gup_test_mapped(addr + i * PAGE_SIZE));
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* FOLL_PIN accounting                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* Each pinned small page counts once in NR_FOLL_PIN_ACQUIRED/RELEASED. */
+static void gup_test_pin_vmstat(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, 13);
+	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct gup_test_pins s0, s1, s2;
+
+	s0 = gup_test_pin_stats();
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES,
+					    FOLL_WRITE), GUP_TEST_PAGES);
+	s1 = gup_test_pin_stats();
+	gup_test_drop(pin);
+	s2 = gup_test_pin_stats();
+
+	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired, (long)GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, s1.released - s0.released, 0L);
+	KUNIT_EXPECT_EQ(test, s2.acquired - s1.acquired, 0L);
+	KUNIT_EXPECT_EQ(test, s2.released - s1.released, (long)GUP_TEST_PAGES);
+}
+
+/*
+ * Pinning the shared zero page (read-only pin of untouched anonymous
+ * memory) touches neither its refcount nor the pin counters.
+ */
+static void gup_test_zero_page_pin(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, 2, PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *pin = gup_test_refs(test, 2, true);
+	struct page *zero = ZERO_PAGE(0);
+	struct gup_test_pins s0, s1, s2;
+	int ref0, ref1;
+
+	/* Map the zero page first, so the pin itself needs no fault. */
+	gup_test_user_word(test, addr);
+	gup_test_user_word(test, addr + PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, is_zero_page(gup_test_mapped(addr)));
+
+	ref0 = gup_test_refcount(zero);
+	s0 = gup_test_pin_stats();
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 2, 0), 2);
+	ref1 = gup_test_refcount(zero);
+	s1 = gup_test_pin_stats();
+	KUNIT_EXPECT_TRUE(test, is_zero_page(pin->pages[0]));
+	KUNIT_EXPECT_TRUE(test, is_zero_page(pin->pages[1]));
+	gup_test_drop(pin);
+	s2 = gup_test_pin_stats();
+
+	KUNIT_EXPECT_EQ(test, ref1, ref0);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(zero), ref0);
+	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired, 0L);
+	KUNIT_EXPECT_EQ(test, s2.released - s0.released, 0L);
+}
+
+/* ---------------------------------------------------------------------- */
+/* FOLL_LONGTERM                                                          */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A long-term pin must not leave a page in ZONE_MOVABLE: such pages are
+ * migrated first, keep their contents, and the mapping follows the move.
+ */
+static void gup_test_longterm_movable(struct kunit *test)
+{
+	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct page *old[GUP_TEST_PAGES];
+	unsigned long addr;
+	int i, movable = 0;
+
+	if (!IS_ENABLED(CONFIG_MIGRATION))
+		kunit_skip(test, "needs CONFIG_MIGRATION");
+	addr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
+			     MAP_POPULATE);
+	gup_test_fill(test, addr, GUP_TEST_PAGES, 14);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		old[i] = gup_test_mapped(addr + i * PAGE_SIZE);
+		KUNIT_ASSERT_NOT_NULL(test, old[i]);
+		movable += page_zonenum(old[i]) == ZONE_MOVABLE;
+	}
+	if (!movable)
+		kunit_skip(test, "no user page in ZONE_MOVABLE (boot with movablecore=)");
+
+	mmap_read_lock(current->mm);
+	gup_test_took(pin, pin_user_pages(addr, GUP_TEST_PAGES,
+					  FOLL_WRITE | FOLL_LONGTERM,
+					  pin->pages, NULL));
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, pin->nr, (long)GUP_TEST_PAGES);
+
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_NE(test, page_zonenum(page), ZONE_MOVABLE);
+		if (page_zonenum(old[i]) == ZONE_MOVABLE)
+			KUNIT_EXPECT_PTR_NE(test, page, old[i]);
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(page),
+				gup_test_tag(14, i));
+		KUNIT_EXPECT_PTR_EQ(test, page,
+				    gup_test_mapped(addr + i * PAGE_SIZE));
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Backings                                                               */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Untouched private anonymous memory reads as the shared zero page; a
+ * FOLL_WRITE request replaces it with a private anonymous page.
+ */
+static void gup_test_zero_page(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, 1, PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *rd = gup_test_refs(test, 1, false);
+	struct gup_test_refs *wr = gup_test_refs(test, 1, false);
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(rd, addr, 1, 0), 1);
+	KUNIT_EXPECT_TRUE(test, is_zero_page(rd->pages[0]));
+	KUNIT_EXPECT_PTR_EQ(test, rd->pages[0], gup_test_mapped(addr));
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(wr, addr, 1, FOLL_WRITE), 1);
+	KUNIT_EXPECT_FALSE(test, is_zero_page(wr->pages[0]));
+	KUNIT_EXPECT_TRUE(test, PageAnon(wr->pages[0]));
+	KUNIT_EXPECT_PTR_EQ(test, wr->pages[0], gup_test_mapped(addr));
+	KUNIT_EXPECT_EQ(test, gup_test_page_word(wr->pages[0]), 0ULL);
+}
+
+/*
+ * Shared memory and page cache: a shmem mapping returns the page cache
+ * pages themselves, and data written through a pinned page is what the
+ * file then reads.  (shmem is the page cache here: the test has no other
+ * filesystem it can create files on.)
+ */
+static void gup_test_shmem(struct kunit *test)
+{
+	struct file *file = gup_test_shmem_filled(test, GUP_TEST_PAGES, 15);
+	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	unsigned long addr;
+	int i;
+
+	addr = gup_test_map_file(test, file, GUP_TEST_PAGES,
+				 PROT_READ | PROT_WRITE, MAP_SHARED);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES,
+					    FOLL_WRITE), GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_PTR_EQ(test, page,
+				    gup_test_cache_page(test, file, i));
+		KUNIT_EXPECT_FALSE(test, PageAnon(page));
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(page),
+				gup_test_tag(15, i));
+		gup_test_set_page_word(page, gup_test_tag(16, i));
+	}
+	unpin_user_pages_dirty_lock(pin->pages, pin->nr, true);
+	pin->nr = 0;
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file,
+							 i * PAGE_SIZE),
+				gup_test_tag(16, i));
+		KUNIT_EXPECT_EQ(test, gup_test_user_word(test,
+							 addr + i * PAGE_SIZE),
+				gup_test_tag(16, i));
+	}
+}
+
+/* Map one PMD-sized THP, or skip the case if none can be had. */
+static unsigned long gup_test_thp(struct kunit *test, struct folio **folio)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct gup_test_walk w;
+	unsigned long addr;
+
+	addr = kunit_user_mmap_thp(test, HPAGE_PMD_SIZE,
+				   PROT_READ | PROT_WRITE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	gup_test_fill(test, addr, HPAGE_PMD_NR, 17);
+	w = gup_test_look(addr, HPAGE_PMD_SIZE);
+	if (!w.first_huge)
+		kunit_skip(test, "no PMD-mapped THP (THP disabled or allocation failed)");
+	*folio = page_folio(w.first);
+	KUNIT_ASSERT_EQ(test, folio_nr_pages(*folio), (long)HPAGE_PMD_NR);
+	KUNIT_ASSERT_EQ(test, w.present, (unsigned long)HPAGE_PMD_NR);
+	return addr;
+#else
+	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
+	return 0;
+#endif
+}
+
+/*
+ * A PMD-mapped THP: GUP returns the right subpages, a pin adds one to the
+ * folio refcount and to its exact pincount per page, a get only to the
+ * refcount, and the pin counters move by the number of pages.
+ */
+static void gup_test_thp_pin(struct kunit *test)
+{
+	struct gup_test_refs *pin = gup_test_refs(test, 3, true);
+	struct gup_test_refs *get = gup_test_refs(test, 2, false);
+	struct gup_test_pins s0, s1, s2;
+	struct folio *folio;
+	unsigned long addr;
+	int ref0, pin0, i;
+
+	addr = gup_test_thp(test, &folio);
+	ref0 = gup_test_refcount(&folio->page);
+	pin0 = gup_test_pincount(folio);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+
+	s0 = gup_test_pin_stats();
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr + 5 * PAGE_SIZE, 3,
+					    FOLL_WRITE), 3);
+	s1 = gup_test_pin_stats();
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
+				    folio_page(folio, 5 + i));
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(pin->pages[i]),
+				gup_test_tag(17, 5 + i));
+	}
+	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0 + 3);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0 + 3);
+	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
+	KUNIT_EXPECT_TRUE(test, gup_test_look(addr, PAGE_SIZE).first_huge);
+	gup_test_drop(pin);
+	s2 = gup_test_pin_stats();
+	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired, 3L);
+	KUNIT_EXPECT_EQ(test, s2.released - s1.released, 3L);
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr + 7 * PAGE_SIZE, 2, 0), 2);
+	KUNIT_EXPECT_PTR_EQ(test, get->pages[1], folio_page(folio, 8));
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0 + 2);
+	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
+	gup_test_drop(get);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0);
+}
+
+/*
+ * hugetlb: subpages and an exact folio pincount as for THP, and
+ * FOLL_FORCE | FOLL_WRITE is refused on a private read-only hugetlb
+ * mapping (hugetlb has no forced COW).
+ */
+static void gup_test_hugetlb(struct kunit *test)
+{
+	unsigned long hsize = kunit_user_hugetlb_size();
+	struct gup_test_refs *pin = gup_test_refs(test, 4, true);
+	struct folio *folio;
+	struct file *file;
+	unsigned long addr, ro;
+	int ref0, pin0, i;
+
+	if (!hsize)
+		kunit_skip(test, "no hugetlb support");
+	file = kunit_user_hugetlb_file(test, hsize);
+	if (PTR_ERR_OR_ZERO(file) == -ENOMEM)
+		kunit_skip(test, "no free huge page (boot with hugepages=)");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gup_test_map_file(test, file, hsize >> PAGE_SHIFT,
+				 PROT_READ | PROT_WRITE, MAP_SHARED);
+	gup_test_fill(test, addr, 16, 18);
+	KUNIT_ASSERT_NOT_NULL(test, gup_test_mapped(addr));
+	folio = page_folio(gup_test_mapped(addr));
+	KUNIT_ASSERT_EQ(test, folio_size(folio), hsize);
+
+	ref0 = gup_test_refcount(&folio->page);
+	pin0 = gup_test_pincount(folio);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr + 10 * PAGE_SIZE, 4,
+					    FOLL_WRITE), 4);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
+				    folio_page(folio, 10 + i));
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(pin->pages[i]),
+				gup_test_tag(18, 10 + i));
+	}
+	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0 + 4);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0 + 4);
+	gup_test_drop(pin);
+	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0);
+
+	ro = kunit_user_mmap(test, file, 0, hsize, PROT_READ,
+			     MAP_PRIVATE | MAP_NORESERVE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(ro));
+	gup_test_expect_refused(test, ro, FOLL_FORCE | FOLL_WRITE, -EFAULT);
+}
+
+/*
+ * A read of an untouched THP-sized region with THP enabled maps the huge
+ * zero page; GUP returns its subpages, all zeroes.
+ */
+static void gup_test_huge_zero_page(struct kunit *test)
+{
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct page *page;
+	unsigned long addr;
+	void *p;
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	addr = kunit_user_mmap_thp(test, HPAGE_PMD_SIZE,
+				   PROT_READ | PROT_WRITE, 0);
+#else
+	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
+#endif
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr + 3 * PAGE_SIZE, 1, 0), 1);
+	if (!gup_test_look(addr, PAGE_SIZE).first_huge)
+		kunit_skip(test, "read fault did not map a huge zero page");
+
+	page = get->pages[0];
+	KUNIT_EXPECT_TRUE(test, is_huge_zero_page(compound_head(page)));
+	KUNIT_EXPECT_PTR_EQ(test, page, gup_test_mapped(addr + 3 * PAGE_SIZE));
+	KUNIT_EXPECT_PTR_EQ(test, page, compound_head(page) + 3);
+	p = kmap_local_page(page);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, PAGE_SIZE));
+	kunmap_local(p);
+}
+
+/*
+ * memfd_secret() has no in-kernel entry point; call the system call
+ * itself (x86_64 only here).  Returns a descriptor or a negative errno.
+ */
+static long gup_test_memfd_secret(void)
+{
+#if defined(CONFIG_SECRETMEM) && defined(CONFIG_X86_64)
+	struct pt_regs regs = { };	/* flags = 0 */
+
+	return x64_sys_call(&regs, __NR_memfd_secret);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* Size the secret memory file @fd to @size and take it over from the fd. */
+static struct file *gup_test_secret_file(struct kunit *test, long fd,
+					 loff_t size)
+{
+	struct file *file;
+	long err;
+
+	err = do_sys_ftruncate(fd, size, 0);
+	file = err ? ERR_PTR(err) : fget(fd);
+	close_fd(fd);
+	return kunit_user_adopt_file(test, file ? file : ERR_PTR(-EBADF));
+}
+
+/* Secret memory is usable from user space but never handed out by GUP. */
+static void gup_test_secretmem(struct kunit *test)
+{
+	long fd = gup_test_memfd_secret();
+	unsigned long addr;
+	struct file *file;
+
+	if (fd < 0)
+		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
+			   fd);
+	file = gup_test_secret_file(test, fd, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gup_test_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+				 MAP_SHARED);
+	gup_test_fill(test, addr, 1, 19);
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), gup_test_tag(19, 0));
+	gup_test_expect_refused(test, addr, 0, -EFAULT);
+	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
+}
+
+/*
+ * The x86_64 vsyscall page is reached through the gate VMA: never
+ * writable, and readable exactly when the kernel maps it (vsyscall=emulate;
+ * the default xonly mode leaves it unmapped).
+ */
+static void gup_test_gate_area(struct kunit *test)
+{
+#ifdef CONFIG_X86_64
+	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct mm_struct *mm = current->mm;
+	struct page *expect = NULL;
+	unsigned int level;
+	pte_t *pte;
+	long ret;
+
+	/* What exec does for a 64-bit process. */
+	mm->context.flags |= MM_CONTEXT_HAS_VSYSCALL;
+	if (!get_gate_vma(mm) || !in_gate_area(mm, VSYSCALL_ADDR))
+		kunit_skip(test, "vsyscall page disabled (vsyscall=none)");
+	pte = lookup_address(VSYSCALL_ADDR, &level);
+	if (pte && level == PG_LEVEL_4K && pte_present(*pte))
+		expect = pte_page(*pte);
+
+	mmap_read_lock(mm);
+	ret = gup_test_took(get, get_user_pages_remote(mm, VSYSCALL_ADDR, 1,
+						       FOLL_WRITE, get->pages,
+						       NULL, NULL));
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
+
+	mmap_read_lock(mm);
+	ret = gup_test_took(get, get_user_pages_remote(mm, VSYSCALL_ADDR, 1, 0,
+						       get->pages, NULL, NULL));
+	mmap_read_unlock(mm);
+	if (expect) {
+		KUNIT_EXPECT_EQ(test, ret, 1L);
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[0], expect);
+	} else {
+		KUNIT_EXPECT_EQ(test, ret, -EFAULT);
+	}
+#else
+	kunit_skip(test, "no gate area on this architecture");
+#endif
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dirtying on unpin                                                      */
+/* ---------------------------------------------------------------------- */
+
+static void gup_test_clean(struct page *page)
+{
+	lock_page(page);
+	clear_page_dirty_for_io(page);
+	unlock_page(page);
+}
+
+/*
+ * unpin_user_pages_dirty_lock() marks the pages dirty when asked to, and
+ * leaves clean pages clean when not.
+ */
+static void gup_test_unpin_dirty(struct kunit *test)
+{
+	struct file *file = gup_test_shmem_filled(test, 2, 20);
+	struct gup_test_refs *pin = gup_test_refs(test, 2, true);
+	struct page *cache[2];
+	unsigned long addr;
+
+	cache[0] = gup_test_cache_page(test, file, 0);
+	cache[1] = gup_test_cache_page(test, file, 1);
+	addr = gup_test_map_file(test, file, 2, PROT_READ | PROT_WRITE,
+				 MAP_SHARED);
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 2, FOLL_WRITE), 2);
+	KUNIT_ASSERT_PTR_EQ(test, pin->pages[0], cache[0]);
+	KUNIT_ASSERT_PTR_EQ(test, pin->pages[1], cache[1]);
+	gup_test_clean(cache[0]);
+	gup_test_clean(cache[1]);
+	KUNIT_EXPECT_FALSE(test, PageDirty(cache[0]));
+	unpin_user_pages_dirty_lock(pin->pages, pin->nr, true);
+	pin->nr = 0;
+	KUNIT_EXPECT_TRUE(test, PageDirty(cache[0]));
+	KUNIT_EXPECT_TRUE(test, PageDirty(cache[1]));
+	KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(cache[0]));
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 2, FOLL_WRITE), 2);
+	gup_test_clean(cache[0]);
+	gup_test_clean(cache[1]);
+	unpin_user_pages_dirty_lock(pin->pages, pin->nr, false);
+	pin->nr = 0;
+	KUNIT_EXPECT_FALSE(test, PageDirty(cache[0]));
+	KUNIT_EXPECT_FALSE(test, PageDirty(cache[1]));
+	KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(cache[1]));
+
+	/* shmem data lives only in memory: keep it from being dropped. */
+	set_page_dirty_lock(cache[0]);
+	set_page_dirty_lock(cache[1]);
+}
+
+/* The range variant on a single small shmem page. */
+static void gup_test_unpin_range_dirty(struct kunit *test)
+{
+	struct file *file = gup_test_shmem_filled(test, 1, 21);
+	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	struct page *cache = gup_test_cache_page(test, file, 0);
+	unsigned long addr;
+
+	addr = gup_test_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+				 MAP_SHARED);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 1, FOLL_WRITE), 1);
+	KUNIT_ASSERT_PTR_EQ(test, pin->pages[0], cache);
+	gup_test_clean(cache);
+	KUNIT_EXPECT_FALSE(test, PageDirty(cache));
+	unpin_user_page_range_dirty_lock(pin->pages[0], 1, true);
+	pin->nr = 0;
+	KUNIT_EXPECT_TRUE(test, PageDirty(cache));
+	KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(cache));
+	set_page_dirty_lock(cache);
+}
+
+/* The range variant on a run of subpages of one THP. */
+static void gup_test_thp_unpin_range_dirty(struct kunit *test)
+{
+	struct gup_test_refs *pin = gup_test_refs(test, 4, true);
+	struct folio *folio;
+	unsigned long addr;
+	int pin0;
+
+	addr = gup_test_thp(test, &folio);
+	pin0 = gup_test_pincount(folio);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr + 2 * PAGE_SIZE, 4,
+					    FOLL_WRITE), 4);
+	KUNIT_ASSERT_PTR_EQ(test, pin->pages[0], folio_page(folio, 2));
+	gup_test_clean(&folio->page);
+	KUNIT_EXPECT_FALSE(test, folio_test_dirty(folio));
+	unpin_user_page_range_dirty_lock(pin->pages[0], 4, true);
+	pin->nr = 0;
+	KUNIT_EXPECT_TRUE(test, folio_test_dirty(folio));
+	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Populating                                                             */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * MAP_POPULATE maps every page at mmap time (writable private memory gets
+ * real pages, not the zero page), so a FOLL_NOFAULT request succeeds.
+ */
+static void gup_test_map_populate(struct kunit *test)
+{
+	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	unsigned long len = GUP_TEST_PAGES * PAGE_SIZE;
+	unsigned long addr, shm;
+	int i;
+
+	addr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
+			     MAP_POPULATE);
+	gup_test_expect_present(test, addr, GUP_TEST_PAGES, GUP_TEST_PAGES);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, GUP_TEST_PAGES,
+					    FOLL_NOFAULT | FOLL_WRITE),
+			GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		KUNIT_EXPECT_FALSE(test, is_zero_page(get->pages[i]));
+		KUNIT_EXPECT_TRUE(test, PageAnon(get->pages[i]));
+	}
+
+	shm = kunit_user_mmap_shmem(test, len, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_POPULATE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(shm));
+	gup_test_expect_present(test, shm, GUP_TEST_PAGES, GUP_TEST_PAGES);
+}
+
+/* MAP_LOCKED populates too, and the pages come back mlocked. */
+static void gup_test_map_locked(struct kunit *test)
+{
+	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	unsigned long addr;
+	int i;
+
+	addr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
+			     MAP_LOCKED);
+	gup_test_expect_present(test, addr, GUP_TEST_PAGES, GUP_TEST_PAGES);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, GUP_TEST_PAGES,
+					    FOLL_NOFAULT), GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++)
+		KUNIT_EXPECT_TRUE(test, PageMlocked(get->pages[i]));
+}
+
+/*
+ * MADV_POPULATE_READ maps (zero) pages for reading, MADV_POPULATE_WRITE
+ * maps private writable pages, and the latter is refused on a read-only
+ * mapping.
+ */
+static void gup_test_madv_populate(struct kunit *test)
+{
+	unsigned long len = GUP_TEST_PAGES * PAGE_SIZE;
+	unsigned long rd, wr, ro;
+	struct mm_struct *mm = current->mm;
+	int i;
+
+	rd = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
+	wr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
+	ro = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ, 0);
+
+	KUNIT_EXPECT_EQ(test, do_madvise(mm, rd, len, MADV_POPULATE_READ), 0);
+	gup_test_expect_present(test, rd, GUP_TEST_PAGES, GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, do_madvise(mm, wr, len, MADV_POPULATE_WRITE), 0);
+	gup_test_expect_present(test, wr, GUP_TEST_PAGES, GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		struct page *r = gup_test_mapped(rd + i * PAGE_SIZE);
+		struct page *w = gup_test_mapped(wr + i * PAGE_SIZE);
+
+		KUNIT_EXPECT_TRUE(test, r && is_zero_page(r));
+		KUNIT_EXPECT_TRUE(test, w && !is_zero_page(w) && PageAnon(w));
+	}
+
+	KUNIT_EXPECT_EQ(test, do_madvise(mm, ro, len, MADV_POPULATE_WRITE),
+			-EINVAL);
+	gup_test_expect_present(test, ro, GUP_TEST_PAGES, 0);
+}
+
+/*
+ * get_dump_page() returns (with a reference) a page that holds data, and
+ * NULL without faulting for a hole or the zero page.
+ */
+static void gup_test_dump_page(struct kunit *test)
+{
+#ifdef CONFIG_ELF_CORE
+	unsigned long addr = gup_test_anon(test, 3, PROT_READ | PROT_WRITE, 0);
+	struct gup_test_refs *got = gup_test_refs(test, 3, false);
+	struct page *page[3];
+	int i;
+
+	gup_test_fill(test, addr, 1, 22);
+	gup_test_user_word(test, addr + PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, is_zero_page(gup_test_mapped(addr + PAGE_SIZE)));
+
+	for (i = 0; i < 3; i++) {
+		page[i] = get_dump_page(addr + i * PAGE_SIZE);
+		if (page[i])
+			got->pages[got->nr++] = page[i];
+	}
+	KUNIT_EXPECT_PTR_EQ(test, page[0], gup_test_mapped(addr));
+	if (page[0])
+		KUNIT_EXPECT_EQ(test, gup_test_page_word(page[0]),
+				gup_test_tag(22, 0));
+	KUNIT_EXPECT_NULL(test, page[1]);
+	KUNIT_EXPECT_NULL(test, page[2]);
+	gup_test_expect_present(test, addr + 2 * PAGE_SIZE, 1, 0);
+#else
+	kunit_skip(test, "needs CONFIG_ELF_CORE");
+#endif
+}
+
+/*
+ * fixup_user_fault() resolves a fault on an unpopulated page and returns
+ * with the mmap lock still held; it refuses a write to a read-only VMA and
+ * an address without a VMA.
+ */
+static void gup_test_fixup_user_fault(struct kunit *test)
+{
+	unsigned long addr = gup_test_anon(test, 1, PROT_READ | PROT_WRITE, 0);
+	unsigned long ro = gup_test_anon(test, 1, PROT_READ, 0);
+	unsigned long hole = gup_test_anon(test, 1, PROT_READ, 0);
+	struct mm_struct *mm = current->mm;
+	bool unlocked = false, held;
+	int ret, ret_ro, ret_hole;
+	struct page *page;
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(hole, PAGE_SIZE), 0);
+	mmap_read_lock(mm);
+	ret = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, &unlocked);
+	ret_ro = fixup_user_fault(mm, ro, FAULT_FLAG_WRITE, &unlocked);
+	ret_hole = fixup_user_fault(mm, hole, 0, &unlocked);
+	held = rwsem_is_locked(&mm->mmap_lock);
+	mmap_read_unlock(mm);
+
+	KUNIT_EXPECT_TRUE(test, held);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, ret_ro, -EFAULT);
+	KUNIT_EXPECT_EQ(test, ret_hole, -EFAULT);
+	page = gup_test_mapped(addr);
+	KUNIT_EXPECT_TRUE(test, page && PageAnon(page));
+	gup_test_expect_present(test, ro, 1, 0);
+}
+
+static int gup_test_init(struct kunit *test)
+{
+	return kunit_user_mm_attach(test);
+}
+
+static struct kunit_case gup_test_cases[] = {
+	KUNIT_CASE(gup_test_get_refcount),
+	KUNIT_CASE(gup_test_pin_refcount),
+	KUNIT_CASE(gup_test_short_count),
+	KUNIT_CASE(gup_test_no_pages),
+	KUNIT_CASE(gup_test_unmapped),
+	KUNIT_CASE(gup_test_pfnmap),
+	KUNIT_CASE(gup_test_write_readonly),
+	KUNIT_CASE(gup_test_force_cow),
+	KUNIT_CASE(gup_test_force_shared),
+	KUNIT_CASE(gup_test_pin_after_fork),
+	KUNIT_CASE(gup_test_remote_locked),
+	KUNIT_CASE(gup_test_unlocked),
+	KUNIT_CASE(gup_test_nofault),
+	KUNIT_CASE(gup_test_nowait),
+	KUNIT_CASE(gup_test_pin_vmstat),
+	KUNIT_CASE(gup_test_zero_page_pin),
+	KUNIT_CASE(gup_test_longterm_movable),
+	KUNIT_CASE(gup_test_zero_page),
+	KUNIT_CASE(gup_test_shmem),
+	KUNIT_CASE(gup_test_thp_pin),
+	KUNIT_CASE(gup_test_hugetlb),
+	KUNIT_CASE(gup_test_huge_zero_page),
+	KUNIT_CASE(gup_test_secretmem),
+	KUNIT_CASE(gup_test_gate_area),
+	KUNIT_CASE(gup_test_unpin_dirty),
+	KUNIT_CASE(gup_test_unpin_range_dirty),
+	KUNIT_CASE(gup_test_thp_unpin_range_dirty),
+	KUNIT_CASE(gup_test_map_populate),
+	KUNIT_CASE(gup_test_map_locked),
+	KUNIT_CASE(gup_test_madv_populate),
+	KUNIT_CASE(gup_test_dump_page),
+	KUNIT_CASE(gup_test_fixup_user_fault),
+	{}
+};
+
+static struct kunit_suite gup_test_suite = {
+	.name = "mm_gup",
+	.init = gup_test_init,
+	.test_cases = gup_test_cases,
+};
+
+kunit_test_suite(gup_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for get_user_pages and pin_user_pages");
+MODULE_LICENSE("GPL");
