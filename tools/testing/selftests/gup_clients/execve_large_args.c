@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NARGS 256
+#define NARGS 96	/* ~800 KiB in all: under ARG_MAX with the default 8 MiB stack */
 #define ARGLEN 4099	/* not a multiple of the page size: strings straddle pages */
 
 static char fill(int idx, int pos)
