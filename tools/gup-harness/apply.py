@@ -76,6 +76,12 @@ def splice(text, first, last, replacement, where):
     return text[:start] + replacement + text[end:]
 
 
+def insert_after(text, anchor, line, where):
+    """Insert LINE after the one occurrence of the line ANCHOR."""
+    at = once(text, anchor, where) + len(anchor)
+    return text[:at] + line + text[at:]
+
+
 def strip_spdx(text):
     lines = text.splitlines(keepends=True)
     if lines and 'SPDX-License-Identifier' in lines[0]:
@@ -91,6 +97,8 @@ def edits(repo, kind, files):
         mm_objs.append('obj-y += gup_fast.o')
     if 'mm/gup_kunit.c' in files:
         mm_objs.append('obj-$(CONFIG_GUP_KUNIT_TEST) += gup_kunit.o')
+    if 'mm/gup_fast_kunit.c' in files:
+        mm_objs.append('obj-$(CONFIG_GUP_FAST_KUNIT_TEST) += gup_fast_kunit.o')
     if 'mm/vm_insert_page_kunit.c' in files:
         mm_objs.append('obj-$(CONFIG_VM_INSERT_PAGE_KUNIT_TEST) += vm_insert_page_kunit.o')
     if 'mm/gup_bench.c' in files:
@@ -110,6 +118,10 @@ def edits(repo, kind, files):
         out['lib/kunit/Kconfig'] = lambda t: append_after_last(
             t, 'endif # KUNIT', ['', 'source "lib/kunit/Kconfig.user_mm"'],
             'lib/kunit/Kconfig')
+    if 'Documentation/core-api/gup-core.rst' in files:
+        out['Documentation/core-api/index.rst'] = lambda t: insert_after(
+            t, '   pin_user_pages\n', '   gup-core\n',
+            'Documentation/core-api/index.rst')
     if 'mm/memory_insert_page.c' in files:
         ours = strip_spdx(read(os.path.join(repo, 'mm/memory_insert_page.c')))
         out['mm/memory.c'] = lambda t: splice(

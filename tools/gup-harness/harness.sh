@@ -41,7 +41,8 @@ prepare() {
 # config into $kout.
 kernel() {
 	local kind=$1 arch=$2 profile=$3 extra=()
-	local out=$build/out/$kind-${arch/x86_64/x86}${profile#debug}
+	local out=$build/out/$kind-${arch/x86_64/x86}
+	[ "$profile" = debug ] || out=$out-$profile
 	kout=$out
 	[ "$arch" = arm64 ] && extra=("$configs/arm64.config")
 	say "build $kind kernel ($arch, $profile config) in ${out#$repo/}"
