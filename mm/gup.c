@@ -230,9 +230,15 @@ static unsigned int gup_same_folio_span(struct page **pages,
 	return j - i;
 }
 
-/* Mark @folio dirty, under its lock, unless it already is. */
+/*
+ * Mark @folio dirty, under its lock, unless it already is.  The shared
+ * zero page is skipped: a read-only pin may return it, it is never
+ * written back, and locking it would serialise unrelated callers.
+ */
 static void gup_dirty_folio(struct folio *folio)
 {
+	if (is_zero_folio(folio))
+		return;
 	/*
 	 * Racing with writeback clearing the flag is harmless: either the
 	 * folio is about to be written anyway, or it gets redirtied and is

@@ -121,24 +121,17 @@ static unsigned long folio_span_hint(struct page *page)
 }
 
 /*
- * The walk may only return pages a locked lookup would return: secretmem
- * pages never leave their mapping, and FOLL_LONGTERM must not pin a page
- * that sits in a movable zone or CMA (the slow path migrates it first).
- */
-static bool gup_fast_folio_allowed(const struct gup_fast_walk *w,
-				   struct folio *folio, struct page *page)
-{
-	if ((w->flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(folio))
-		return false;
-	return !page_is_secretmem(page);
-}
-
-/*
  * Take one reference (FOLL_GET) or pin (FOLL_PIN) for each of up to @want
  * pages starting at @page, with one update of @page's folio.  If the folio
  * turns out to end before @want pages, the surplus is given back.  Returns
  * the number of pages now covered (0 if nothing was taken) and the folio
  * in @foliop.
+ *
+ * The walk may only return pages a locked lookup would return.  A page
+ * that FOLL_LONGTERM must not pin (movable zone, CMA, device coherent) is
+ * already turned down by try_grab_folio() before anything is taken; what
+ * is left to refuse here is secretmem, whose pages never leave their
+ * mapping.  Secretmem folios are always small, so testing @page is enough.
  */
 static unsigned long grab_run(const struct gup_fast_walk *w,
 			      struct page *page, unsigned long want,
@@ -149,14 +142,14 @@ static unsigned long grab_run(const struct gup_fast_walk *w,
 
 	if (!folio)
 		return 0;
+	if (unlikely(page_is_secretmem(page))) {
+		gup_folio_unref(folio, want, w->flags);
+		return 0;
+	}
 	span = folio_nr_pages(folio) - folio_page_idx(folio, page);
 	if (unlikely(want > span)) {
 		gup_folio_unref(folio, want - span, w->flags);
 		want = span;
-	}
-	if (unlikely(!gup_fast_folio_allowed(w, folio, page))) {
-		gup_folio_unref(folio, want, w->flags);
-		return 0;
 	}
 	*foliop = folio;
 	return want;
@@ -171,7 +164,9 @@ static void record_run(struct gup_fast_walk *w, struct folio *folio,
 	for (i = 0; i < n; i++)
 		w->pages[w->nr + i] = nth_page(page, i);
 	w->nr += n;
-	folio_set_referenced(folio);
+	/* Usually set already: skip the locked bit operation then. */
+	if (!folio_test_referenced(folio))
+		folio_set_referenced(folio);
 }
 
 /*
@@ -222,36 +217,39 @@ static bool collect_leaf(struct gup_fast_walk *w, struct page *first,
 /*
  * Would a read-only pin of any folio in @w->pages[@from .. @w->nr) first
  * need the anonymous page unshared?  Leaf mappings track exclusivity on
- * the folio's first page.
+ * the folio's first page.  Only pins care, and collect_leaf() stored the
+ * pages of each folio next to each other, so the scan costs one test per
+ * folio, not one per page.
  */
 static bool leaf_must_unshare(const struct gup_fast_walk *w,
 			      unsigned long from)
 {
-	struct folio *seen = NULL;
-	unsigned long i;
+	unsigned long i = from;
 
-	for (i = from; i < w->nr; i++) {
-		struct folio *folio = page_folio(w->pages[i]);
+	if (!(w->flags & FOLL_PIN))
+		return false;
+	while (i < w->nr) {
+		struct page *page = w->pages[i];
+		struct folio *folio = page_folio(page);
 
-		if (folio == seen)
-			continue;
 		if (gup_must_unshare(w->flags, &folio->page))
 			return true;
-		seen = folio;
+		i += folio_nr_pages(folio) - folio_page_idx(folio, page);
 	}
 	return false;
 }
 
 /*
  * Keep what collect_leaf() took only if the leaf entry, read again after
- * the grab, was unchanged (@unchanged) and no unsharing is needed.  The
- * unshare test must come after that re-read: it pairs with the barriers
- * in page_try_share_anon_rmap().
+ * the grab, was unchanged (@unchanged) and no unsharing is needed; with
+ * @no_unshare (a writable entry, or device memory, which is never
+ * anonymous) there is nothing to test.  The unshare test must come after
+ * the re-read: it pairs with the barriers in page_try_share_anon_rmap().
  */
 static bool settle_leaf(struct gup_fast_walk *w, unsigned long from,
-			bool unchanged, bool writable)
+			bool unchanged, bool no_unshare)
 {
-	if (unchanged && (writable || !leaf_must_unshare(w, from)))
+	if (unchanged && (no_unshare || !leaf_must_unshare(w, from)))
 		return true;
 	gup_fast_undo(w, from);
 	return false;
@@ -279,7 +277,7 @@ static bool take_pmd_leaf(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 	if (!collect_leaf(w, first, leaf_pages(addr, end), devmap))
 		return false;
 	return settle_leaf(w, from, pmd_val(pmd) == pmd_val(READ_ONCE(*pmdp)),
-			   pmd_write(pmd));
+			   pmd_write(pmd) || devmap);
 }
 
 static bool take_pud_leaf(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
@@ -297,7 +295,7 @@ static bool take_pud_leaf(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 	if (!collect_leaf(w, first, leaf_pages(addr, end), devmap))
 		return false;
 	return settle_leaf(w, from, pud_val(pud) == pud_val(READ_ONCE(*pudp)),
-			   pud_write(pud));
+			   pud_write(pud) || devmap);
 }
 
 /*
@@ -389,8 +387,6 @@ enum pte_use {
 };
 
 struct pte_run {
-	pmd_t pmd;		/* snapshot of the entry above the table */
-	pmd_t *pmdp;
 	pte_t *ptep;		/* first PTE of the run */
 	unsigned long pfn;	/* pfn the first PTE maps */
 	unsigned long nr;	/* length of the run */
@@ -434,21 +430,19 @@ static void measure_run(const struct gup_fast_walk *w, struct pte_run *run,
 }
 
 /*
- * After the grab: is the table still hooked into the PMD we came through,
- * does every PTE of @run still map the page we counted, and may each page
- * be pinned without unsharing?  Each PTE is judged again from scratch
- * rather than compared with an earlier snapshot, so a hardware update of
- * the accessed or dirty bit does not force the slow path.  The PTE re-read
- * for a page comes before its unshare test, as the anon-exclusive protocol
- * requires.
+ * After the grab: does every PTE of @run still map the page we counted,
+ * and may each page be pinned without unsharing?  Each PTE is judged again
+ * from scratch rather than compared with an earlier snapshot, so a
+ * hardware update of the accessed or dirty bit does not force the slow
+ * path.  The PTE re-read for a page comes before its unshare test, as the
+ * anon-exclusive protocol requires.  Whether the table itself is still in
+ * place is checked once for the whole table, by walk_pte_range().
  */
 static bool confirm_run(const struct gup_fast_walk *w,
 			const struct pte_run *run, struct page *first)
 {
 	unsigned long i;
 
-	if (pmd_val(run->pmd) != pmd_val(READ_ONCE(*run->pmdp)))
-		return false;
 	for (i = 0; i < run->nr; i++) {
 		pte_t pte = ptep_get_lockless(run->ptep + i);
 
@@ -511,16 +505,23 @@ static unsigned long take_pte_run(struct gup_fast_walk *w,
 /*
  * @pmd is our snapshot of *@pmdp; the table is mapped through the
  * snapshot, so a concurrent change of *@pmdp cannot redirect the walk
- * half-way (it is caught by confirm_run() instead).
+ * half-way.
+ *
+ * A collapse into a THP empties the PMD first and only then looks at the
+ * reference counts, while the old table, with PTEs that still look valid,
+ * stays readable to us.  So *@pmdp is read again after the grabs; one
+ * read after the last grab of the table orders after every earlier grab
+ * too, which covers all the runs taken here at the cost of a single load.
+ * If it changed, everything this table gave us is handed back.
  */
 static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 			   unsigned long addr, unsigned long end)
 {
-	struct pte_run run = { .pmd = pmd, .pmdp = pmdp };
 	unsigned long left = (end - addr) >> PAGE_SHIFT;
+	unsigned long from = w->nr;
 	pte_t *table = pte_offset_map(&pmd, addr);
+	struct pte_run run = { .ptep = table };
 
-	run.ptep = table;
 	while (left) {
 		unsigned long n = take_pte_run(w, &run, left);
 
@@ -530,6 +531,11 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 		left -= n;
 	}
 	pte_unmap(table);
+
+	if (w->nr != from && pmd_val(pmd) != pmd_val(READ_ONCE(*pmdp))) {
+		gup_fast_undo(w, from);
+		return false;
+	}
 	return left == 0;
 }
 #else
@@ -743,6 +749,10 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
 static bool gup_fast_flags_ok(unsigned int gup_flags)
 {
 	if (WARN_ON_ONCE(gup_flags & ~GUP_FAST_ACCEPTED_FLAGS))
+		return false;
+	/* Only a pin can be long term; grab_run() relies on that. */
+	if (WARN_ON_ONCE((gup_flags & (FOLL_LONGTERM | FOLL_PIN)) ==
+			 FOLL_LONGTERM))
 		return false;
 	return !WARN_ON_ONCE((gup_flags & (FOLL_GET | FOLL_PIN)) ==
 			     (FOLL_GET | FOLL_PIN));
