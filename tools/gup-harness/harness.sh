@@ -105,6 +105,10 @@ case ${1:-} in
 run)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
 	boot ours x86_64
+	if [ -f "$build/out/ours-x86.console" ]; then
+		say "KUnit results (kunit.py parse)"
+		python3 "$kunit_py" parse "$build/out/ours-x86.console" | sed 's/^\[[0-9:]*\] //'
+	fi
 	total ;;
 check)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
