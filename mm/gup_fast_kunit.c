@@ -1,0 +1,1947 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the lockless entry points of get_user_pages():
+ * get_user_pages_fast(), get_user_pages_fast_only(), pin_user_pages_fast()
+ * and pin_user_pages_fast_only().
+ *
+ * Each case runs in a user address space of its own (include/kunit/
+ * user_mm.h), writes a tag into every page through the user mapping, and
+ * then compares what the fast calls return with an independent view: the
+ * page tables read under mmap_lock with walk_page_range(), the page cache,
+ * exact folio reference and pin counts, and the node vmstat counters.
+ * The *_fast_only() calls never fall back to the locked path, so they show
+ * what the lockless walk itself takes; the *_fast() calls must give the
+ * same answer whatever part of the range the walk leaves to the slow path.
+ *
+ * The last case runs kernel threads sharing the test's mm: some pin and
+ * release pages in a loop while others unmap, remap, zap, split, mprotect
+ * and fork under them.  Every returned page is checked for the tag its
+ * address was given, and the counters must balance at the end.
+ *
+ * Only behaviour documented for these calls is checked, so every case
+ * passes on the upstream implementation as well as on a replacement.
+ */
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <kunit/user_mm.h>
+#include <linux/delay.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/huge_mm.h>
+#include <linux/hugetlb.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mmzone.h>
+#include <linux/pagemap.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/swap.h>
+#include <linux/syscalls.h>
+#include <linux/uaccess.h>
+#include <linux/vmstat.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+
+/* Small pages in one PMD-sized block (a THP, or a PMD-sized hugetlb page). */
+#define GUPF_PMD_PAGES	(PMD_SIZE >> PAGE_SHIFT)
+
+/* "Any count from 0 to the number asked for", for gupf_check_kind(). */
+#define GUPF_ANY	LONG_MIN
+
+/* ---------------------------------------------------------------------- */
+/* Tags written through the user mapping                                  */
+/* ---------------------------------------------------------------------- */
+
+/* The word that page @index of a range filled with @seed starts with. */
+static u64 gupf_tag(unsigned int seed, unsigned long index)
+{
+	return 0x6661737400000000ULL | ((u64)(seed & 0xfff) << 20) |
+	       (index & 0xfffff);
+}
+
+/* Write the tag of each of @n pages from @addr, as user space would. */
+static void gupf_fill(struct kunit *test, unsigned long addr,
+		      unsigned long n, unsigned int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		u64 __user *p = (u64 __user *)(addr + i * PAGE_SIZE);
+
+		KUNIT_ASSERT_EQ(test, put_user(gupf_tag(seed, i), p), 0);
+	}
+}
+
+/* The first word of @page, read through the kernel mapping. */
+static u64 gupf_page_word(struct page *page)
+{
+	u64 *p = kmap_local_page(page);
+	u64 val = READ_ONCE(*p);
+
+	kunmap_local(p);
+	return val;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The four entry points                                                  */
+/* ---------------------------------------------------------------------- */
+
+enum gupf_kind {
+	GUPF_GET,
+	GUPF_PIN,
+	GUPF_GET_ONLY,
+	GUPF_PIN_ONLY,
+	GUPF_KINDS
+};
+
+static const char *const gupf_name[GUPF_KINDS] = {
+	[GUPF_GET]	= "get_user_pages_fast",
+	[GUPF_PIN]	= "pin_user_pages_fast",
+	[GUPF_GET_ONLY]	= "get_user_pages_fast_only",
+	[GUPF_PIN_ONLY]	= "pin_user_pages_fast_only",
+};
+
+static bool gupf_pins(enum gupf_kind kind)
+{
+	return kind == GUPF_PIN || kind == GUPF_PIN_ONLY;
+}
+
+static bool gupf_only(enum gupf_kind kind)
+{
+	return kind == GUPF_GET_ONLY || kind == GUPF_PIN_ONLY;
+}
+
+static int gupf_call(enum gupf_kind kind, unsigned long start, int nr,
+		     unsigned int flags, struct page **pages)
+{
+	switch (kind) {
+	case GUPF_GET:
+		return get_user_pages_fast(start, nr, flags, pages);
+	case GUPF_PIN:
+		return pin_user_pages_fast(start, nr, flags, pages);
+	case GUPF_GET_ONLY:
+		return get_user_pages_fast_only(start, nr, flags, pages);
+	default:
+		return pin_user_pages_fast_only(start, nr, flags, pages);
+	}
+}
+
+/* Drop what one call returned in @pages[0 .. @nr). */
+static void gupf_release(struct page **pages, long nr, bool pinned)
+{
+	long i;
+
+	if (pinned) {
+		unpin_user_pages(pages, nr);
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		put_page(pages[i]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* References owned by the test case                                      */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The pages array of one call.  Whatever it still holds when the case
+ * ends (an assertion failed half-way) is released by the KUnit resource.
+ */
+struct gupf_refs {
+	struct kunit *test;
+	struct page **pages;
+	long max;
+	long nr;
+	bool pinned;
+};
+
+static void gupf_drop(struct gupf_refs *refs)
+{
+	gupf_release(refs->pages, refs->nr, refs->pinned);
+	refs->nr = 0;
+}
+
+static void gupf_refs_release(struct kunit_resource *res)
+{
+	gupf_drop(res->data);
+}
+
+static int gupf_refs_init(struct kunit_resource *res, void *context)
+{
+	res->data = context;
+	return 0;
+}
+
+static struct gupf_refs *gupf_refs(struct kunit *test, long max, bool pinned)
+{
+	struct gupf_refs *refs;
+
+	refs = kunit_kzalloc(test, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	refs->pages = kunit_kcalloc(test, max, sizeof(*refs->pages),
+				    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs->pages);
+	refs->test = test;
+	refs->max = max;
+	refs->pinned = pinned;
+	KUNIT_ASSERT_NOT_NULL(test,
+			      kunit_alloc_resource(test, gupf_refs_init,
+						   gupf_refs_release,
+						   GFP_KERNEL, refs));
+	return refs;
+}
+
+/* Note the result @ret of a call made on @refs->pages; returns @ret. */
+static long gupf_took(struct gupf_refs *refs, long ret)
+{
+	KUNIT_EXPECT_LE(refs->test, ret, refs->max);
+	if (ret > 0)
+		refs->nr = min(ret, refs->max);
+	return ret;
+}
+
+/* Call @kind (which must pin iff @refs does) and own what it returned. */
+static long gupf_take(struct gupf_refs *refs, enum gupf_kind kind,
+		      unsigned long start, int nr, unsigned int flags)
+{
+	KUNIT_ASSERT_EQ(refs->test, refs->pinned, gupf_pins(kind));
+	return gupf_took(refs, gupf_call(kind, start, nr, flags, refs->pages));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The page tables, read under mmap_lock                                  */
+/* ---------------------------------------------------------------------- */
+
+/* What the page tables map at each of @n pages from @start. */
+struct gupf_view {
+	unsigned long start;
+	unsigned long n;
+	struct page **pages;	/* NULL where nothing is mapped */
+	unsigned long huge;	/* pages mapped by PMD or hugetlb leaves */
+};
+
+static void gupf_view_note(struct gupf_view *v, unsigned long addr,
+			   unsigned long end, struct page *first, bool huge)
+{
+	unsigned long i;
+
+	for (i = 0; addr + i * PAGE_SIZE < end; i++) {
+		v->pages[((addr - v->start) >> PAGE_SHIFT) + i] =
+			nth_page(first, i);
+		v->huge += huge;
+	}
+}
+
+static int gupf_view_pte(pte_t *ptep, unsigned long addr,
+			 unsigned long next, struct mm_walk *walk)
+{
+	pte_t pte = ptep_get(ptep);
+
+	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
+		gupf_view_note(walk->private, addr, next, pte_page(pte),
+			       false);
+	return 0;
+}
+
+static int gupf_view_pmd(pmd_t *pmdp, unsigned long addr,
+			 unsigned long next, struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* held while a huge pmd is read */
+	pmd_t pmd;
+
+	ptl = pmd_trans_huge_lock(pmdp, walk->vma);
+	if (!ptl)
+		return 0;
+	pmd = *pmdp;
+	if (pmd_present(pmd))
+		gupf_view_note(walk->private, addr, next,
+			       nth_page(pmd_page(pmd),
+					(addr & ~PMD_MASK) >> PAGE_SHIFT),
+			       true);
+	spin_unlock(ptl);
+	/* Do not descend: the walker would split the huge pmd. */
+	walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
+static int gupf_view_hugetlb(pte_t *ptep, unsigned long hmask,
+			     unsigned long addr, unsigned long next,
+			     struct mm_walk *walk)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	pte_t pte = huge_ptep_get(ptep);
+
+	if (pte_present(pte))
+		gupf_view_note(walk->private, addr, next,
+			       nth_page(pte_page(pte),
+					(addr & ~hmask) >> PAGE_SHIFT),
+			       true);
+#endif
+	return 0;
+}
+
+static const struct mm_walk_ops gupf_view_ops = {
+	.pmd_entry	= gupf_view_pmd,
+	.pte_entry	= gupf_view_pte,
+	.hugetlb_entry	= gupf_view_hugetlb,
+};
+
+static struct gupf_view *gupf_look(struct kunit *test, unsigned long start,
+				   unsigned long n)
+{
+	struct mm_struct *mm = current->mm;
+	struct gupf_view *v;
+
+	v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v->pages = kunit_kcalloc(test, n, sizeof(*v->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v->pages);
+	v->start = start;
+	v->n = n;
+	mmap_read_lock(mm);
+	walk_page_range(mm, start, start + n * PAGE_SIZE, &gupf_view_ops, v);
+	mmap_read_unlock(mm);
+	return v;
+}
+
+/* Number of leading pages of @v that are mapped. */
+static unsigned long gupf_view_prefix(const struct gupf_view *v)
+{
+	unsigned long i;
+
+	for (i = 0; i < v->n && v->pages[i]; i++)
+		;
+	return i;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reference and pin counts                                               */
+/* ---------------------------------------------------------------------- */
+
+static int gupf_pincount(struct folio *folio)
+{
+	/* Only large folios have an exact pin count. */
+	return folio_test_large(folio) ?
+		atomic_read(folio_pincount_ptr(folio)) : 0;
+}
+
+/* Counts of the folios behind a range of pages, in the range's order. */
+struct gupf_folio_counts {
+	struct folio *folio;
+	long first;		/* index of the range's first page in it */
+	long pages;		/* pages of the range in it */
+	int ref;
+	int pin;
+};
+
+struct gupf_counts {
+	long n;
+	struct gupf_folio_counts *f;
+};
+
+/* Group @pages[0 .. @n) (all non-NULL) by folio and read their counts. */
+static struct gupf_counts *gupf_counts(struct kunit *test, struct page **pages,
+				       long n)
+{
+	struct gupf_counts *c;
+	long i;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->f = kunit_kcalloc(test, max(n, 1L), sizeof(*c->f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->f);
+	for (i = 0; i < n; i++) {
+		struct folio *folio = page_folio(pages[i]);
+
+		if (c->n && c->f[c->n - 1].folio == folio) {
+			c->f[c->n - 1].pages++;
+			continue;
+		}
+		c->f[c->n].folio = folio;
+		c->f[c->n].first = i;
+		c->f[c->n].pages = 1;
+		c->n++;
+	}
+	/* Per-CPU LRU batches hold references of their own: drain them. */
+	lru_add_drain_all();
+	for (i = 0; i < c->n; i++) {
+		c->f[i].ref = folio_ref_count(c->f[i].folio);
+		c->f[i].pin = gupf_pincount(c->f[i].folio);
+	}
+	return c;
+}
+
+/*
+ * Expect the counts of @c to have moved by what a call holding the first
+ * @taken pages of the range adds: a FOLL_GET reference per page; for a
+ * FOLL_PIN pin, GUP_PIN_COUNTING_BIAS references on a small folio, one
+ * reference plus one exact pin on a large one, nothing on the zero page.
+ */
+static void gupf_expect_counts(struct kunit *test,
+			       const struct gupf_counts *c, long taken,
+			       bool pinned, const char *what)
+{
+	long i;
+
+	lru_add_drain_all();
+	for (i = 0; i < c->n; i++) {
+		const struct gupf_folio_counts *f = &c->f[i];
+		long k = clamp(taken - f->first, 0L, f->pages);
+		long ref = k, pin = 0;
+
+		if (pinned && is_zero_page(&f->folio->page))
+			ref = 0;
+		else if (pinned && folio_test_large(f->folio))
+			pin = k;
+		else if (pinned)
+			ref = k * GUP_PIN_COUNTING_BIAS;
+
+		KUNIT_EXPECT_EQ_MSG(test, (long)folio_ref_count(f->folio),
+				    f->ref + ref,
+				    "%s: refcount of folio %ld (pages %ld-%ld)",
+				    what, i, f->first, f->first + f->pages - 1);
+		KUNIT_EXPECT_EQ_MSG(test, (long)gupf_pincount(f->folio),
+				    f->pin + pin,
+				    "%s: pincount of folio %ld (pages %ld-%ld)",
+				    what, i, f->first, f->first + f->pages - 1);
+	}
+}
+
+/*
+ * Exact node vmstat value summed over all nodes and CPUs; read again if
+ * a fold of per-CPU deltas into the totals ran meanwhile.
+ */
+static long gupf_node_total(enum node_stat_item item)
+{
+	struct pglist_data *pgdat;
+	long sum = 0;
+
+	for_each_online_pgdat(pgdat)
+		sum += atomic_long_read(&pgdat->vm_stat[item]);
+	return sum;
+}
+
+static long gupf_node_stat(enum node_stat_item item)
+{
+	struct pglist_data *pgdat;
+	long before, after, deltas;
+	int tries = 100, cpu;
+
+	do {
+		before = gupf_node_total(item);
+		deltas = 0;
+		for_each_online_pgdat(pgdat)
+			for_each_possible_cpu(cpu)
+				deltas += READ_ONCE(per_cpu_ptr(pgdat->per_cpu_nodestats,
+								cpu)->vm_node_stat_diff[item]);
+		after = gupf_node_total(item);
+	} while (before != after && --tries);
+	return after + deltas;
+}
+
+struct gupf_pin_stats {
+	long acquired;
+	long released;
+};
+
+static struct gupf_pin_stats gupf_pin_stats(void)
+{
+	struct gupf_pin_stats s = {
+		.acquired = gupf_node_stat(NR_FOLL_PIN_ACQUIRED),
+		.released = gupf_node_stat(NR_FOLL_PIN_RELEASED),
+	};
+
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Checking one range with every entry point                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A range of @n pages from @addr; the page tables map @expect[i] at page i
+ * (NULL past the mapped prefix), and that page starts with @word[i].
+ */
+struct gupf_range {
+	unsigned long addr;
+	int n;
+	long present;
+	struct page **expect;
+	u64 *word;
+};
+
+/*
+ * Describe @n pages from @addr as the page tables map them now; page i is
+ * expected to start with gupf_tag(@seed, @first + i), or with zeroes when
+ * @seed is 0.
+ */
+static struct gupf_range *gupf_range(struct kunit *test, unsigned long addr,
+				     int n, unsigned int seed,
+				     unsigned long first)
+{
+	struct gupf_view *v = gupf_look(test, addr, n);
+	struct gupf_range *r;
+	int i;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->word = kunit_kcalloc(test, n, sizeof(*r->word), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->word);
+	r->addr = addr;
+	r->n = n;
+	r->expect = v->pages;
+	r->present = gupf_view_prefix(v);
+	for (i = 0; i < n; i++)
+		r->word[i] = seed ? gupf_tag(seed, first + i) : 0;
+	return r;
+}
+
+/*
+ * One call of @kind with @flags on @r: it returns @want (GUPF_ANY: any
+ * count up to r->n), the pages the page tables map, holding what was
+ * written there, with the exact reference and pin deltas; after release
+ * the counts are back where they were.
+ */
+static void gupf_check_kind(struct kunit *test, const struct gupf_range *r,
+			    enum gupf_kind kind, unsigned int flags, long want)
+{
+	bool pinned = gupf_pins(kind);
+	struct gupf_refs *refs = gupf_refs(test, max(r->n, 1), pinned);
+	struct gupf_counts *c = gupf_counts(test, r->expect, r->present);
+	long ret, i, bad = -1;
+	char what[80];
+
+	snprintf(what, sizeof(what), "%s(%d pages, flags %#x)",
+		 gupf_name[kind], r->n, flags);
+	ret = gupf_take(refs, kind, r->addr, r->n, flags);
+	if (want == GUPF_ANY)
+		KUNIT_EXPECT_TRUE_MSG(test, ret >= 0 && ret <= r->present,
+				      "%s returned %ld, expected 0..%ld",
+				      what, ret, r->present);
+	else
+		KUNIT_EXPECT_EQ_MSG(test, ret, want, "%s", what);
+
+	for (i = 0; i < refs->nr && bad < 0; i++) {
+		if (i >= r->present || refs->pages[i] != r->expect[i])
+			bad = i;
+		else if (gupf_page_word(refs->pages[i]) != r->word[i])
+			bad = i;
+	}
+	if (bad >= 0) {
+		KUNIT_FAIL(test, "%s: page %ld: pfn %#lx (%#llx), mapped %#lx (%#llx)",
+			   what, bad, page_to_pfn(refs->pages[bad]),
+			   gupf_page_word(refs->pages[bad]),
+			   bad < r->present ? page_to_pfn(r->expect[bad]) : 0,
+			   r->word[bad]);
+	} else {
+		gupf_expect_counts(test, c, refs->nr, pinned, what);
+	}
+
+	gupf_drop(refs);
+	gupf_expect_counts(test, c, 0, pinned, "after release");
+}
+
+/*
+ * All four calls with @flags: the *_fast() ones return @want pages, the
+ * *_fast_only() ones @want_only.
+ */
+static void gupf_check_all(struct kunit *test, const struct gupf_range *r,
+			   unsigned int flags, long want, long want_only)
+{
+	enum gupf_kind kind;
+
+	for (kind = 0; kind < GUPF_KINDS; kind++)
+		gupf_check_kind(test, r, kind, flags,
+				gupf_only(kind) ? want_only : want);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Mappings and system calls                                              */
+/* ---------------------------------------------------------------------- */
+
+static unsigned long gupf_anon(struct kunit *test, unsigned long n,
+			       unsigned long prot, unsigned long flags)
+{
+	unsigned long addr = kunit_user_mmap_anon(test, n * PAGE_SIZE, prot,
+						  flags);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
+			       (long)addr);
+	return addr;
+}
+
+/* @n read-write anonymous pages, each written with its tag. */
+static unsigned long gupf_anon_filled(struct kunit *test, unsigned long n,
+				      unsigned int seed)
+{
+	unsigned long addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+
+	gupf_fill(test, addr, n, seed);
+	return addr;
+}
+
+/*
+ * @nr PMD-mapped THPs, written with tags from @seed; skips the case when
+ * THP is not available.
+ */
+static unsigned long gupf_thp(struct kunit *test, unsigned long nr,
+			      unsigned int seed)
+{
+	unsigned long n = nr * GUPF_PMD_PAGES;
+	struct gupf_view *v;
+	unsigned long addr;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
+	addr = kunit_user_mmap_thp(test, nr * PMD_SIZE,
+				   PROT_READ | PROT_WRITE, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
+			       (long)addr);
+	gupf_fill(test, addr, n, seed);
+	v = gupf_look(test, addr, n);
+	if (v->huge != n)
+		kunit_skip(test, "no PMD-mapped THP (%lu of %lu pages huge)",
+			   v->huge, n);
+	return addr;
+}
+
+/* Native system call @nr with up to three arguments, or -EOPNOTSUPP. */
+static long gupf_syscall(unsigned int nr, unsigned long a0, unsigned long a1,
+			 unsigned long a2)
+{
+#if defined(CONFIG_X86_64)
+	struct pt_regs regs = { .di = a0, .si = a1, .dx = a2 };
+
+	return x64_sys_call(&regs, nr);
+#elif defined(CONFIG_ARM64)
+	struct pt_regs regs = { };
+
+	regs.regs[0] = a0;
+	regs.regs[1] = a1;
+	regs.regs[2] = a2;
+	return sys_call_table[nr](&regs);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* mprotect(2) of the caller's mm; the kernel has no other entry to it. */
+static long gupf_mprotect(unsigned long addr, unsigned long len,
+			  unsigned long prot)
+{
+	return gupf_syscall(__NR_mprotect, addr, len, prot);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Every kind of leaf                                                     */
+/* ---------------------------------------------------------------------- */
+
+/* Small anonymous folios behind PTEs. */
+static void gupf_test_anon(struct kunit *test)
+{
+	unsigned long addr = gupf_anon_filled(test, 8, 1);
+	struct gupf_range *r = gupf_range(test, addr, 8, 1, 0);
+	int i;
+
+	KUNIT_ASSERT_EQ(test, r->present, 8L);
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_FALSE(test, folio_test_large(page_folio(r->expect[i])));
+	gupf_check_all(test, r, 0, 8, 8);
+	gupf_check_all(test, r, FOLL_WRITE, 8, 8);
+}
+
+/*
+ * PMD-mapped THPs: a whole one, and a range straddling two of them, so
+ * that one call covers two huge leaves and two folios.
+ */
+static void gupf_test_thp_pmd(struct kunit *test)
+{
+	const int n = GUPF_PMD_PAGES;
+	unsigned long addr = gupf_thp(test, 2, 2);
+	struct gupf_range *whole = gupf_range(test, addr, n, 2, 0);
+	struct gupf_range *across;
+
+	across = gupf_range(test, addr + (n / 2) * PAGE_SIZE, n, 2, n / 2);
+	KUNIT_ASSERT_EQ(test, whole->present, (long)n);
+	KUNIT_ASSERT_EQ(test, across->present, (long)n);
+	KUNIT_ASSERT_PTR_NE(test, page_folio(across->expect[0]),
+			    page_folio(across->expect[n - 1]));
+
+	gupf_check_all(test, whole, 0, n, n);
+	gupf_check_all(test, whole, FOLL_WRITE, n, n);
+	gupf_check_all(test, across, 0, n, n);
+	gupf_check_all(test, across, FOLL_WRITE, n, n);
+}
+
+/*
+ * A THP whose PMD was split into PTEs while the folio stayed large:
+ * mprotect() of its second half.  Reads take all of it, writes stop at
+ * the read-only half.
+ */
+static void gupf_test_thp_pte(struct kunit *test)
+{
+	const int n = GUPF_PMD_PAGES;
+	unsigned long addr = gupf_thp(test, 1, 3);
+	struct gupf_view *before = gupf_look(test, addr, n);
+	struct folio *folio = page_folio(before->pages[0]);
+	struct gupf_range *r;
+	long err;
+	int i;
+
+	err = gupf_mprotect(addr + PMD_SIZE / 2, PMD_SIZE / 2, PROT_READ);
+	if (err == -EOPNOTSUPP)
+		kunit_skip(test, "no way to call mprotect() on this architecture");
+	KUNIT_ASSERT_EQ(test, err, 0L);
+
+	r = gupf_range(test, addr, n, 3, 0);
+	KUNIT_ASSERT_EQ(test, r->present, (long)n);
+	KUNIT_ASSERT_EQ_MSG(test, gupf_look(test, addr, n)->huge, 0UL,
+			    "the PMD was not split");
+	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_PTR_EQ(test, r->expect[i], before->pages[i]);
+		KUNIT_ASSERT_PTR_EQ(test, page_folio(r->expect[i]), folio);
+	}
+
+	gupf_check_all(test, r, 0, n, n);
+	gupf_check_all(test, r, FOLL_WRITE, n / 2, n / 2);
+}
+
+/* A PMD-sized hugetlb page, mapped shared. */
+static void gupf_test_hugetlb(struct kunit *test)
+{
+	unsigned long hsize = kunit_user_hugetlb_size();
+	struct gupf_range *r;
+	unsigned long addr;
+	int n;
+
+	if (!hsize)
+		kunit_skip(test, "no hugetlb support");
+	addr = kunit_user_mmap_hugetlb(test, hsize, PROT_READ | PROT_WRITE,
+				       MAP_SHARED);
+	if ((long)addr == -ENOMEM)
+		kunit_skip(test, "no free huge page (boot with hugepages=)");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
+			       (long)addr);
+	n = min_t(unsigned long, hsize >> PAGE_SHIFT, GUPF_PMD_PAGES);
+	gupf_fill(test, addr, n, 4);
+	r = gupf_range(test, addr, n, 4, 0);
+	KUNIT_ASSERT_EQ(test, r->present, (long)n);
+	KUNIT_ASSERT_TRUE(test, folio_test_hugetlb(page_folio(r->expect[0])));
+	KUNIT_ASSERT_EQ(test, gupf_look(test, addr, n)->huge, (unsigned long)n);
+
+	gupf_check_all(test, r, 0, n, n);
+	gupf_check_all(test, r, FOLL_WRITE, n, n);
+}
+
+/* shmem: the page cache pages themselves. */
+static void gupf_test_shmem(struct kunit *test)
+{
+	const int n = 8;
+	struct gupf_range *r;
+	struct file *file;
+	unsigned long addr;
+	int i;
+
+	file = kunit_user_shmem_file(test, n * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = kunit_user_mmap(test, file, 0, n * PAGE_SIZE,
+			       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	gupf_fill(test, addr, n, 5);
+	r = gupf_range(test, addr, n, 5, 0);
+	KUNIT_ASSERT_EQ(test, r->present, (long)n);
+	for (i = 0; i < n; i++) {
+		struct page *cached = find_get_page(file->f_mapping, i);
+
+		KUNIT_EXPECT_PTR_EQ(test, r->expect[i], cached);
+		if (cached)
+			put_page(cached);
+	}
+
+	gupf_check_all(test, r, 0, n, n);
+	gupf_check_all(test, r, FOLL_WRITE, n, n);
+}
+
+/*
+ * The shared zero page behind read faults of anonymous memory.  The
+ * lockless walk may leave it to the slow path, so *_fast_only() may
+ * return fewer pages; but a FOLL_GET reference is still counted on it, a
+ * pin is not, and a write request replaces it with a private page.
+ */
+static void gupf_test_zero_page(struct kunit *test)
+{
+	const int n = 4;
+	unsigned long addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	struct gupf_refs *wr = gupf_refs(test, n, false);
+	struct gupf_range *r;
+	u64 val;
+	int i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)(addr + i * PAGE_SIZE)), 0);
+	r = gupf_range(test, addr, n, 0, 0);
+	KUNIT_ASSERT_EQ(test, r->present, (long)n);
+	if (!is_zero_page(r->expect[0]))
+		kunit_skip(test, "read faults do not map the zero page here");
+
+	gupf_check_all(test, r, 0, n, GUPF_ANY);
+
+	KUNIT_ASSERT_EQ(test, gupf_take(wr, GUPF_GET, addr, n, FOLL_WRITE),
+			(long)n);
+	for (i = 0; i < n; i++) {
+		struct page *page = wr->pages[i];
+
+		KUNIT_EXPECT_FALSE(test, is_zero_page(page));
+		KUNIT_EXPECT_TRUE(test, PageAnon(page));
+		KUNIT_EXPECT_EQ(test, gupf_page_word(page), 0ULL);
+		KUNIT_EXPECT_PTR_EQ(test, page,
+				    gupf_look(test, addr + i * PAGE_SIZE, 1)->pages[0]);
+	}
+}
+
+/* The huge zero page behind a read fault of a THP-enabled range. */
+static void gupf_test_huge_zero_page(struct kunit *test)
+{
+	const int n = GUPF_PMD_PAGES;
+	struct gupf_range *r;
+	unsigned long addr;
+	u64 val;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
+	addr = kunit_user_mmap_thp(test, PMD_SIZE, PROT_READ | PROT_WRITE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)addr), 0);
+	r = gupf_range(test, addr, n, 0, 0);
+	if (r->present != n ||
+	    !is_huge_zero_page(compound_head(r->expect[0])))
+		kunit_skip(test, "the read fault did not map the huge zero page");
+
+	gupf_check_all(test, r, 0, n, n);
+}
+
+/* ---------------------------------------------------------------------- */
+/* *_fast_only() and mmap_lock                                            */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Call both *_fast_only() entries with @flags while this thread holds
+ * mmap_lock for write: an attempt to take the lock would deadlock.
+ */
+static void gupf_only_write_locked(struct kunit *test, unsigned long addr,
+				   int n, unsigned int flags,
+				   struct gupf_refs *get, struct gupf_refs *pin)
+{
+	struct mm_struct *mm = current->mm;
+	long got, pinned;
+	bool held;
+
+	/* No assertion may abort the case while the lock is held. */
+	mmap_write_lock(mm);
+	got = get_user_pages_fast_only(addr, n, flags, get->pages);
+	pinned = pin_user_pages_fast_only(addr, n, flags, pin->pages);
+	held = rwsem_is_locked(&mm->mmap_lock);
+	mmap_write_unlock(mm);
+
+	gupf_took(get, got);
+	gupf_took(pin, pinned);
+	KUNIT_EXPECT_TRUE(test, held);
+}
+
+/*
+ * With mmap_lock held for write, *_fast_only() return every present page
+ * of a populated range; with a hole in the middle they return the pages
+ * before it and fault nothing in.
+ */
+static void gupf_test_only_no_lock(struct kunit *test)
+{
+	const int n = 8;
+	unsigned long addr = gupf_anon_filled(test, n, 6);
+	struct gupf_view *v = gupf_look(test, addr, n);
+	struct gupf_refs *get, *pin;
+	unsigned int flags;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, gupf_view_prefix(v), (unsigned long)n);
+	get = gupf_refs(test, n, false);
+	pin = gupf_refs(test, n, true);
+	gupf_only_write_locked(test, addr, n, FOLL_WRITE, get, pin);
+	KUNIT_EXPECT_EQ(test, get->nr, (long)n);
+	KUNIT_EXPECT_EQ(test, pin->nr, (long)n);
+	for (i = 0; i < min(get->nr, pin->nr); i++) {
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], v->pages[i]);
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], v->pages[i]);
+	}
+	gupf_drop(get);
+	gupf_drop(pin);
+
+	/* Pages 0-2 and 4-7 written, page 3 never touched. */
+	addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	gupf_fill(test, addr, 3, 7);
+	gupf_fill(test, addr + 4 * PAGE_SIZE, n - 4, 8);
+	v = gupf_look(test, addr, n);
+	KUNIT_ASSERT_EQ(test, gupf_view_prefix(v), 3UL);
+
+	for (flags = 0; flags <= FOLL_WRITE; flags += FOLL_WRITE) {
+		gupf_only_write_locked(test, addr, n, flags, get, pin);
+		KUNIT_EXPECT_EQ_MSG(test, get->nr, 3L, "flags %#x", flags);
+		KUNIT_EXPECT_EQ_MSG(test, pin->nr, 3L, "flags %#x", flags);
+		for (i = 0; i < min(get->nr, pin->nr); i++) {
+			KUNIT_EXPECT_PTR_EQ(test, get->pages[i], v->pages[i]);
+			KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], v->pages[i]);
+			KUNIT_EXPECT_EQ(test, gupf_page_word(pin->pages[i]),
+					gupf_tag(7, i));
+		}
+		gupf_drop(get);
+		gupf_drop(pin);
+		KUNIT_EXPECT_NULL_MSG(test, gupf_look(test, addr + 3 * PAGE_SIZE, 1)->pages[0],
+				      "_fast_only faulted the hole in (flags %#x)",
+				      flags);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Partly present ranges                                                  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The first half of the range is populated, the second is mapped but was
+ * never touched: *_fast() returns every page, in order, the populated
+ * ones unchanged and the others faulted in; the same pages as the locked
+ * get_user_pages() and as the page tables show afterwards.
+ */
+static void gupf_test_partial(struct kunit *test)
+{
+	const int n = 16;
+	struct gupf_refs *pin = gupf_refs(test, n, true);
+	struct gupf_refs *get = gupf_refs(test, n, false);
+	struct gupf_refs *slow = gupf_refs(test, n, false);
+	struct gupf_view *before, *after;
+	unsigned long addr;
+	long ret;
+	int i;
+
+	/* Write pin: the second half becomes private zeroed pages. */
+	addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	gupf_fill(test, addr, n / 2, 9);
+	before = gupf_look(test, addr, n);
+	KUNIT_ASSERT_EQ(test, gupf_view_prefix(before), (unsigned long)n / 2);
+	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, FOLL_WRITE),
+			(long)n);
+	after = gupf_look(test, addr, n);
+	for (i = 0; i < n; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_PTR_EQ(test, page, after->pages[i]);
+		if (i < n / 2) {
+			KUNIT_EXPECT_PTR_EQ(test, page, before->pages[i]);
+			KUNIT_EXPECT_EQ(test, gupf_page_word(page),
+					gupf_tag(9, i));
+		} else {
+			KUNIT_EXPECT_FALSE(test, is_zero_page(page));
+			KUNIT_EXPECT_EQ(test, gupf_page_word(page), 0ULL);
+		}
+		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(page));
+	}
+	gupf_drop(pin);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(after->pages[i]));
+
+	/* Read get: the second half reads the zero page. */
+	addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	gupf_fill(test, addr, n / 2, 10);
+	before = gupf_look(test, addr, n);
+	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET, addr, n, 0), (long)n);
+	mmap_read_lock(current->mm);
+	ret = gupf_took(slow, get_user_pages(addr, n, 0, slow->pages, NULL));
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, ret, (long)n);
+	after = gupf_look(test, addr, n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], slow->pages[i]);
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], after->pages[i]);
+		if (i < n / 2)
+			KUNIT_EXPECT_PTR_EQ(test, get->pages[i],
+					    before->pages[i]);
+		KUNIT_EXPECT_EQ(test, gupf_page_word(get->pages[i]),
+				i < n / 2 ? gupf_tag(10, i) : 0ULL);
+	}
+}
+
+/* A range running into an unmapped hole returns the mapped prefix. */
+static void gupf_test_hole(struct kunit *test)
+{
+	const int n = 8;
+	unsigned long addr = gupf_anon_filled(test, n, 11);
+	struct gupf_refs *get = gupf_refs(test, n, false);
+	struct gupf_refs *pin = gupf_refs(test, n, true);
+	struct gupf_view *after;
+	struct gupf_range *r;
+	int i;
+
+	/* Pages 0-4 present, then an unmapped hole. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr + 5 * PAGE_SIZE, 3 * PAGE_SIZE),
+			0);
+	r = gupf_range(test, addr, n, 11, 0);
+	KUNIT_ASSERT_EQ(test, r->present, 5L);
+	gupf_check_all(test, r, 0, 5, 5);
+	gupf_check_all(test, r, FOLL_WRITE, 5, 5);
+
+	/* Pages 0-2 present, 3-4 never touched, then the hole. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, 5 * PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, kunit_user_mmap(test, NULL, addr, 5 * PAGE_SIZE,
+					      PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS |
+					      MAP_FIXED, 0), addr);
+	gupf_fill(test, addr, 3, 12);
+	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET_ONLY, addr, n, 0), 3L);
+	gupf_drop(get);
+	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, FOLL_WRITE),
+			5L);
+	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET, addr, n, 0), 5L);
+	after = gupf_look(test, addr, n);
+	for (i = 0; i < 5; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], after->pages[i]);
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], after->pages[i]);
+		KUNIT_EXPECT_EQ(test, gupf_page_word(pin->pages[i]),
+				i < 3 ? gupf_tag(12, i) : 0ULL);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* FOLL_* flags and refusals                                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * FOLL_WRITE on present read-only pages (a read-only shared mapping of
+ * shmem) is refused; a range that starts writable stops where the
+ * read-only part starts; reads take everything.
+ */
+static void gupf_test_write_readonly(struct kunit *test)
+{
+	const int n = 8;
+	unsigned long addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	struct gupf_range *ro, *all;
+	struct file *file;
+	loff_t pos;
+	u64 val;
+	int i;
+
+	/* Anonymous pages, then read-only shmem pages mapped over the rest. */
+	gupf_fill(test, addr, n / 2, 13);
+	file = kunit_user_shmem_file(test, n / 2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	for (i = 0; i < n / 2; i++) {
+		val = gupf_tag(14, i);
+		pos = i * PAGE_SIZE;
+		KUNIT_ASSERT_EQ(test, kernel_write(file, &val, sizeof(val), &pos),
+				(ssize_t)sizeof(val));
+	}
+	KUNIT_ASSERT_EQ(test, kunit_user_mmap(test, file,
+					      addr + n / 2 * PAGE_SIZE,
+					      n / 2 * PAGE_SIZE, PROT_READ,
+					      MAP_SHARED | MAP_FIXED, 0),
+			addr + n / 2 * PAGE_SIZE);
+	for (i = n / 2; i < n; i++)
+		KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)(addr + i * PAGE_SIZE)), 0);
+
+	ro = gupf_range(test, addr + n / 2 * PAGE_SIZE, n / 2, 14, 0);
+	KUNIT_ASSERT_EQ(test, ro->present, (long)n / 2);
+	gupf_check_all(test, ro, FOLL_WRITE, -EFAULT, 0);
+	gupf_check_all(test, ro, 0, n / 2, n / 2);
+
+	all = gupf_range(test, addr, n, 13, 0);
+	for (i = n / 2; i < n; i++)
+		all->word[i] = gupf_tag(14, i - n / 2);
+	KUNIT_ASSERT_EQ(test, all->present, (long)n);
+	gupf_check_all(test, all, FOLL_WRITE, n / 2, n / 2);
+	gupf_check_all(test, all, 0, n, n);
+}
+
+/*
+ * A child process forked from the test thread, holding a copy of the
+ * test's mm until released (or, with no @child, exiting at once).
+ */
+struct gupf_child {
+	struct completion release;
+	struct completion done;
+	pid_t pid;
+};
+
+static int gupf_child_fn(void *arg)
+{
+	struct gupf_child *child = arg;
+
+	if (child) {
+		wait_for_completion(&child->release);
+		complete(&child->done);
+	}
+	do_exit(0);
+}
+
+static pid_t gupf_fork(struct gupf_child *child)
+{
+	struct kernel_clone_args args = {
+		.flags		= CLONE_FS | CLONE_FILES | CLONE_UNTRACED,
+		.exit_signal	= SIGCHLD,
+		.fn		= gupf_child_fn,
+		.fn_arg		= child,
+		.kthread	= 1,
+	};
+
+	return kernel_clone(&args);
+}
+
+static void gupf_child_release(struct kunit_resource *res)
+{
+	struct gupf_child *child = res->data;
+	int status;
+
+	complete(&child->release);
+	wait_for_completion(&child->done);
+	/* Reaps the child when this thread is its parent. */
+	kernel_wait(child->pid, &status);
+}
+
+static int gupf_child_init(struct kunit_resource *res, void *context)
+{
+	struct gupf_child *child = context;
+
+	child->pid = gupf_fork(child);
+	if (child->pid < 0)
+		return child->pid;
+	res->data = child;
+	return 0;
+}
+
+/* Fork a child that keeps a copy of the mm until the case ends. */
+static void gupf_fork_held(struct kunit *test)
+{
+	struct gupf_child *child;
+
+	child = kunit_kzalloc(test, sizeof(*child), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	init_completion(&child->release);
+	init_completion(&child->done);
+	KUNIT_ASSERT_NOT_NULL(test,
+			      kunit_alloc_resource(test, gupf_child_init,
+						   gupf_child_release,
+						   GFP_KERNEL, child));
+}
+
+/*
+ * After fork the anonymous pages are shared with the child.  A read-only
+ * pin must not take them as they are: pin_user_pages_fast_only() gives
+ * up, pin_user_pages_fast() returns exclusive copies which the parent's
+ * later writes reach, while a FOLL_GET may return the shared pages.
+ */
+static void gupf_test_pin_after_fork(struct kunit *test)
+{
+	const int n = 4;
+	unsigned long addr = gupf_anon_filled(test, n, 15);
+	struct gupf_view *shared = gupf_look(test, addr, n);
+	struct gupf_refs *get = gupf_refs(test, n, false);
+	struct gupf_refs *pin = gupf_refs(test, n, true);
+	struct gupf_refs *again = gupf_refs(test, n, true);
+	struct gupf_view *now;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, gupf_view_prefix(shared), (unsigned long)n);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_TRUE(test, PageAnonExclusive(shared->pages[i]));
+
+	gupf_fork_held(test);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_FALSE_MSG(test, PageAnonExclusive(shared->pages[i]),
+				       "fork left page %d exclusive", i);
+
+	KUNIT_EXPECT_EQ(test, gupf_take(pin, GUPF_PIN_ONLY, addr, n, 0), 0L);
+	gupf_drop(pin);
+
+	gupf_take(get, GUPF_GET_ONLY, addr, n, 0);
+	for (i = 0; i < get->nr; i++)
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], shared->pages[i]);
+	gupf_drop(get);
+
+	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, 0), (long)n);
+	now = gupf_look(test, addr, n);
+	for (i = 0; i < n; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_PTR_NE(test, page, shared->pages[i]);
+		KUNIT_EXPECT_PTR_EQ(test, page, now->pages[i]);
+		KUNIT_EXPECT_TRUE(test, PageAnon(page));
+		KUNIT_EXPECT_TRUE(test, PageAnonExclusive(page));
+		KUNIT_EXPECT_EQ(test, gupf_page_word(page), gupf_tag(15, i));
+	}
+
+	/* Now exclusive, the pages can be pinned without the slow path. */
+	KUNIT_EXPECT_EQ(test, gupf_take(again, GUPF_PIN_ONLY, addr, n, 0),
+			(long)n);
+	for (i = 0; i < again->nr; i++)
+		KUNIT_EXPECT_PTR_EQ(test, again->pages[i], pin->pages[i]);
+	gupf_drop(again);
+
+	KUNIT_ASSERT_EQ(test, put_user(gupf_tag(16, 0), (u64 __user *)addr), 0);
+	KUNIT_EXPECT_EQ(test, gupf_page_word(pin->pages[0]), gupf_tag(16, 0));
+	KUNIT_EXPECT_EQ(test, gupf_page_word(shared->pages[0]),
+			gupf_tag(15, 0));
+}
+
+/*
+ * FOLL_LONGTERM pins never leave a page where it cannot stay pinned
+ * (ZONE_MOVABLE here): pin_user_pages_fast_only() stops at the first such
+ * page, pin_user_pages_fast() migrates them first, contents and mapping
+ * following.
+ */
+static void gupf_test_longterm(struct kunit *test)
+{
+	const unsigned int flags = FOLL_WRITE | FOLL_LONGTERM;
+	const int n = 8;
+	struct gupf_refs *pin = gupf_refs(test, n, true);
+	struct gupf_pin_stats s0, s1;
+	struct gupf_view *old, *now;
+	unsigned long addr;
+	long pinnable;
+	int i, movable = 0;
+
+	if (!IS_ENABLED(CONFIG_MIGRATION))
+		kunit_skip(test, "needs CONFIG_MIGRATION");
+	addr = gupf_anon_filled(test, n, 17);
+	old = gupf_look(test, addr, n);
+	KUNIT_ASSERT_EQ(test, gupf_view_prefix(old), (unsigned long)n);
+	for (i = 0; i < n; i++)
+		movable += page_zonenum(old->pages[i]) == ZONE_MOVABLE;
+	if (!movable)
+		kunit_skip(test, "no user page in ZONE_MOVABLE (boot with movablecore=)");
+	for (pinnable = 0; pinnable < n; pinnable++)
+		if (!folio_is_longterm_pinnable(page_folio(old->pages[pinnable])))
+			break;
+
+	KUNIT_EXPECT_EQ(test, gupf_take(pin, GUPF_PIN_ONLY, addr, n, flags),
+			pinnable);
+	for (i = 0; i < pin->nr; i++)
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], old->pages[i]);
+	gupf_drop(pin);
+
+	s0 = gupf_pin_stats();
+	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, flags),
+			(long)n);
+	now = gupf_look(test, addr, n);
+	for (i = 0; i < n; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_NE(test, page_zonenum(page), ZONE_MOVABLE);
+		KUNIT_EXPECT_TRUE(test, folio_is_longterm_pinnable(page_folio(page)));
+		if (page_zonenum(old->pages[i]) == ZONE_MOVABLE)
+			KUNIT_EXPECT_PTR_NE(test, page, old->pages[i]);
+		KUNIT_EXPECT_PTR_EQ(test, page, now->pages[i]);
+		KUNIT_EXPECT_EQ(test, gupf_page_word(page), gupf_tag(17, i));
+		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(page));
+	}
+	gupf_drop(pin);
+	s1 = gupf_pin_stats();
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(now->pages[i]));
+	KUNIT_EXPECT_GE(test, s1.acquired - s0.acquired, (long)n);
+	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired,
+			s1.released - s0.released);
+}
+
+/* memfd_secret(2), or a negative errno. */
+static long gupf_memfd_secret(void)
+{
+#if defined(CONFIG_SECRETMEM) && defined(__NR_memfd_secret)
+	return gupf_syscall(__NR_memfd_secret, 0, 0, 0);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* Secret memory is refused by the fast calls, as by the slow ones. */
+static void gupf_test_secretmem(struct kunit *test)
+{
+	const int n = 2;
+	long fd = gupf_memfd_secret();
+	struct gupf_range *r;
+	struct file *file;
+	unsigned long addr;
+	long err;
+	int i;
+
+	if (fd < 0)
+		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
+			   fd);
+	err = do_sys_ftruncate(fd, n * PAGE_SIZE, 0);
+	file = err ? ERR_PTR(err) : fget(fd);
+	close_fd(fd);
+	file = kunit_user_adopt_file(test, file ? file : ERR_PTR(-EBADF));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = kunit_user_mmap(test, file, 0, n * PAGE_SIZE,
+			       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	gupf_fill(test, addr, n, 18);
+	for (i = 0; i < n; i++) {
+		u64 val = 0;
+
+		KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)(addr + i * PAGE_SIZE)), 0);
+		KUNIT_EXPECT_EQ(test, val, gupf_tag(18, i));
+	}
+
+	/* Empty expectations: nothing may be taken, so no count may move. */
+	r = gupf_range(test, addr, n, 18, 0);
+	r->present = 0;
+	gupf_check_all(test, r, 0, -EFAULT, 0);
+	gupf_check_all(test, r, FOLL_WRITE, -EFAULT, 0);
+}
+
+/*
+ * Negative page counts take nothing and return 0; a range running past
+ * the end of the user address space is refused.  (A count of 0 is not
+ * tried: upstream's walk does not accept an empty range.)
+ */
+static void gupf_test_bad_range(struct kunit *test)
+{
+	unsigned long addr = gupf_anon_filled(test, 2, 19);
+	struct gupf_range *r = gupf_range(test, addr, 2, 19, 0);
+	struct gupf_range *top;
+	enum gupf_kind kind;
+	int nr[] = { -1, -2 };
+	int i;
+
+	KUNIT_ASSERT_EQ(test, r->present, 2L);
+	for (i = 0; i < ARRAY_SIZE(nr); i++) {
+		r->n = nr[i];
+		for (kind = 0; kind < GUPF_KINDS; kind++)
+			gupf_check_kind(test, r, kind, FOLL_WRITE, 0);
+	}
+
+	top = gupf_range(test, TASK_SIZE - PAGE_SIZE, 2, 19, 0);
+	KUNIT_ASSERT_EQ(test, top->present, 0L);
+	gupf_check_all(test, top, 0, -EFAULT, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Concurrency                                                            */
+/* ---------------------------------------------------------------------- */
+
+#define GUPF_STRESS_MS		2500
+#define GUPF_REF_SMALL		16
+#define GUPF_REF_SHMEM		8
+#define GUPF_CHURN_SMALL	64
+#define GUPF_CHUNK		32
+#define GUPF_CHURN_SEED		0x100
+
+enum gupf_stat {
+	GUPF_ST_PIN_CALLS,
+	GUPF_ST_GET_CALLS,
+	GUPF_ST_ONLY_CALLS,
+	GUPF_ST_PAGES,
+	GUPF_ST_REMAPS,
+	GUPF_ST_ZAPS,
+	GUPF_ST_THP_REBUILDS,
+	GUPF_ST_THP_SPLITS,
+	GUPF_ST_MPROTECTS,
+	GUPF_ST_FORKS,
+	GUPF_STATS
+};
+
+static const char *const gupf_stat_name[GUPF_STATS] = {
+	[GUPF_ST_PIN_CALLS]	= "pin calls",
+	[GUPF_ST_GET_CALLS]	= "get calls",
+	[GUPF_ST_ONLY_CALLS]	= "fast_only calls",
+	[GUPF_ST_PAGES]		= "pages checked",
+	[GUPF_ST_REMAPS]	= "remaps",
+	[GUPF_ST_ZAPS]		= "MADV_DONTNEEDs",
+	[GUPF_ST_THP_REBUILDS]	= "THP rebuilds",
+	[GUPF_ST_THP_SPLITS]	= "THP splits",
+	[GUPF_ST_MPROTECTS]	= "mprotect toggles",
+	[GUPF_ST_FORKS]		= "forks",
+};
+
+/* A range of the stress test; @expect only for the reference ranges. */
+struct gupf_part {
+	unsigned long addr;
+	unsigned long n;
+	struct page **expect;
+};
+
+enum { GUPF_CHURN_THP, GUPF_CHURN_SMALL_RANGE, GUPF_CHURNS };
+
+struct gupf_stress {
+	struct mm_struct *mm;
+	unsigned long deadline;
+	/* Never touched by the mutators: always the same pages. */
+	struct gupf_part ref[3];
+	unsigned int nref;
+	/* Unmapped, zapped, split, write-protected and forked under us. */
+	struct gupf_part churn[GUPF_CHURNS];
+	bool thp;
+	bool can_mprotect;
+	atomic_long_t stat[GUPF_STATS];
+	spinlock_t lock;	/* protects @errors and @first_error */
+	unsigned int errors;
+	char first_error[200];
+};
+
+struct gupf_worker {
+	struct gupf_stress *s;
+	void (*step)(struct gupf_worker *w);
+	struct task_struct *task;
+	struct page **pages;
+	u32 rnd;
+	bool pin;
+};
+
+static __printf(2, 3) void gupf_stress_error(struct gupf_stress *s,
+					     const char *fmt, ...)
+{
+	va_list ap;
+
+	spin_lock(&s->lock);
+	if (!s->errors++) {
+		va_start(ap, fmt);
+		vsnprintf(s->first_error, sizeof(s->first_error), fmt, ap);
+		va_end(ap);
+	}
+	spin_unlock(&s->lock);
+}
+
+/* A cheap per-worker pseudo-random number below @ceil (xorshift32). */
+static u32 gupf_rand(struct gupf_worker *w, u32 ceil)
+{
+	u32 x = w->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	w->rnd = x;
+	return ceil ? x % ceil : 0;
+}
+
+static void gupf_stress_count(struct gupf_stress *s, enum gupf_stat st)
+{
+	atomic_long_inc(&s->stat[st]);
+}
+
+/* Rewrite the tags of @n pages from page @first of churn range @c. */
+static void gupf_stress_fill(struct gupf_stress *s, unsigned int c,
+			     unsigned long first, unsigned long n)
+{
+	const struct gupf_part *p = &s->churn[c];
+	unsigned long i;
+
+	/* Faults may fail (a range write-protected meanwhile): ignored. */
+	for (i = first; i < first + n && i < p->n; i++)
+		if (put_user(gupf_tag(GUPF_CHURN_SEED + c, i),
+			     (u64 __user *)(p->addr + i * PAGE_SIZE)))
+			break;
+}
+
+/* Pick a churn range with pages, and a sub-range of at most @max pages. */
+static unsigned int gupf_stress_pick(struct gupf_worker *w, unsigned long max,
+				     unsigned long *first, unsigned long *n)
+{
+	struct gupf_stress *s = w->s;
+	unsigned int c = s->thp ? gupf_rand(w, GUPF_CHURNS) :
+				  GUPF_CHURN_SMALL_RANGE;
+	const struct gupf_part *p = &s->churn[c];
+
+	*first = gupf_rand(w, p->n);
+	*n = 1 + gupf_rand(w, min(max, p->n - *first));
+	return c;
+}
+
+/* Pin or get a reference range: always exactly its pages. */
+static void gupf_stress_ref(struct gupf_worker *w, const struct gupf_part *p)
+{
+	struct gupf_stress *s = w->s;
+	unsigned int flags = gupf_rand(w, 2) ? FOLL_WRITE : 0;
+	enum gupf_kind kind = w->pin ? GUPF_PIN : GUPF_GET;
+	long ret, i;
+
+	if (!gupf_rand(w, 4))
+		kind += GUPF_GET_ONLY;
+	ret = gupf_call(kind, p->addr, p->n, flags, w->pages);
+	gupf_stress_count(s, w->pin ? GUPF_ST_PIN_CALLS : GUPF_ST_GET_CALLS);
+	if (gupf_only(kind))
+		gupf_stress_count(s, GUPF_ST_ONLY_CALLS);
+	/*
+	 * Only the _fast_only calls may stop short (a pin when a fork
+	 * races, say); the others must fall back and return every page.
+	 */
+	if (ret < 0 || ret > (long)p->n ||
+	    (ret != (long)p->n && !gupf_only(kind))) {
+		gupf_stress_error(s, "%s(reference range %#lx, %lu pages, flags %#x) returned %ld",
+				  gupf_name[kind], p->addr, p->n, flags, ret);
+		ret = clamp(ret, 0L, (long)p->n);
+	}
+	for (i = 0; i < ret; i++) {
+		if (w->pages[i] != p->expect[i]) {
+			gupf_stress_error(s, "%s(ref %#lx): page %ld is pfn %#lx, mapped %#lx",
+					  gupf_name[kind], p->addr, i,
+					  page_to_pfn(w->pages[i]),
+					  page_to_pfn(p->expect[i]));
+			break;
+		}
+	}
+	gupf_stress_count(s, GUPF_ST_PAGES);
+	gupf_release(w->pages, ret, w->pin);
+}
+
+/*
+ * Check page @i of a call on churn range @c from page @first: it holds
+ * the tag of its address or zeroes (not yet written), a write request
+ * never got a zero page, and a pin is visible on the folio.
+ */
+static bool gupf_stress_page_ok(struct gupf_worker *w, enum gupf_kind kind,
+				unsigned int flags, unsigned int c,
+				unsigned long first, long i)
+{
+	struct gupf_stress *s = w->s;
+	struct page *page = w->pages[i];
+	u64 want = gupf_tag(GUPF_CHURN_SEED + c, first + i);
+	u64 word = gupf_page_word(page);
+	bool zero = is_zero_page(page) ||
+		    is_huge_zero_page(compound_head(page));
+
+	if (word && word != want) {
+		gupf_stress_error(s, "%s(churn %u, page %lu, flags %#x): %#llx, not %#llx or 0",
+				  gupf_name[kind], c, first + i, flags, word,
+				  want);
+		return false;
+	}
+	if ((flags & FOLL_WRITE) && zero) {
+		gupf_stress_error(s, "%s(churn %u, page %lu, FOLL_WRITE) returned a zero page",
+				  gupf_name[kind], c, first + i);
+		return false;
+	}
+	if (gupf_pins(kind) && !is_zero_page(page) &&
+	    !folio_maybe_dma_pinned(page_folio(page))) {
+		gupf_stress_error(s, "%s(churn %u, page %lu): pfn %#lx not seen as pinned",
+				  gupf_name[kind], c, first + i,
+				  page_to_pfn(page));
+		return false;
+	}
+	return true;
+}
+
+/* Pin or get a random piece of a churn range and check every page. */
+static void gupf_stress_churn(struct gupf_worker *w)
+{
+	struct gupf_stress *s = w->s;
+	unsigned int flags = gupf_rand(w, 2) ? FOLL_WRITE : 0;
+	enum gupf_kind kind = w->pin ? GUPF_PIN : GUPF_GET;
+	unsigned long first, n;
+	unsigned int c;
+	long ret, i;
+
+	if (!gupf_rand(w, 4))
+		kind += GUPF_GET_ONLY;
+	c = gupf_stress_pick(w, GUPF_CHUNK, &first, &n);
+	ret = gupf_call(kind, s->churn[c].addr + first * PAGE_SIZE, n, flags,
+			w->pages);
+	gupf_stress_count(s, w->pin ? GUPF_ST_PIN_CALLS : GUPF_ST_GET_CALLS);
+	if (gupf_only(kind))
+		gupf_stress_count(s, GUPF_ST_ONLY_CALLS);
+	/* Unmapped or write-protected meanwhile: -EFAULT or a short count. */
+	if ((ret < 0 && (gupf_only(kind) || ret != -EFAULT)) ||
+	    ret > (long)n) {
+		gupf_stress_error(s, "%s(churn %u, page %lu, %lu pages, flags %#x) returned %ld",
+				  gupf_name[kind], c, first, n, flags, ret);
+		ret = clamp(ret, 0L, (long)n);
+	}
+	if (ret < 0)
+		return;
+	for (i = 0; i < ret; i++) {
+		if (!gupf_stress_page_ok(w, kind, flags, c, first, i))
+			break;
+		gupf_stress_count(s, GUPF_ST_PAGES);
+	}
+	gupf_release(w->pages, ret, w->pin);
+}
+
+static void gupf_pinner_step(struct gupf_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->s->nref; i++)
+		gupf_stress_ref(w, &w->s->ref[i]);
+	for (i = 0; i < 4; i++)
+		gupf_stress_churn(w);
+}
+
+/* Unmap a piece of the small churn range and map fresh memory there. */
+static void gupf_stress_remap(struct gupf_worker *w)
+{
+	struct gupf_stress *s = w->s;
+	const struct gupf_part *p = &s->churn[GUPF_CHURN_SMALL_RANGE];
+	unsigned long first = gupf_rand(w, p->n - 8), n = 1 + gupf_rand(w, 8);
+	unsigned long addr = p->addr + first * PAGE_SIZE, got;
+
+	vm_munmap(addr, n * PAGE_SIZE);
+	got = vm_mmap(NULL, addr, n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (got != addr)
+		gupf_stress_error(s, "remap of %#lx returned %#lx", addr, got);
+	gupf_stress_fill(s, GUPF_CHURN_SMALL_RANGE, first, n);
+	gupf_stress_count(s, GUPF_ST_REMAPS);
+}
+
+/* Replace the THP churn range by a fresh mapping, faulted in as a THP. */
+static void gupf_stress_thp_rebuild(struct gupf_worker *w)
+{
+	struct gupf_stress *s = w->s;
+	const struct gupf_part *p = &s->churn[GUPF_CHURN_THP];
+	unsigned long got;
+	int err;
+
+	vm_munmap(p->addr, PMD_SIZE);
+	got = vm_mmap(NULL, p->addr, PMD_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (got != p->addr) {
+		gupf_stress_error(s, "THP remap of %#lx returned %#lx",
+				  p->addr, got);
+		return;
+	}
+	err = do_madvise(s->mm, p->addr, PMD_SIZE, MADV_HUGEPAGE);
+	if (err)
+		gupf_stress_error(s, "MADV_HUGEPAGE: %d", err);
+	gupf_stress_fill(s, GUPF_CHURN_THP, 0, p->n);
+	gupf_stress_count(s, GUPF_ST_THP_REBUILDS);
+}
+
+/*
+ * Layout changes: remap, MADV_DONTNEED of a piece of either range, and
+ * THP rebuild then split (MADV_DONTNEED of one small page inside it).
+ */
+static void gupf_mutator_step(struct gupf_worker *w)
+{
+	struct gupf_stress *s = w->s;
+	unsigned long first, n, addr;
+	unsigned int c;
+
+	switch (gupf_rand(w, 4)) {
+	case 0:
+		gupf_stress_remap(w);
+		break;
+	case 1:
+		c = gupf_stress_pick(w, 8, &first, &n);
+		do_madvise(s->mm, s->churn[c].addr + first * PAGE_SIZE,
+			   n * PAGE_SIZE, MADV_DONTNEED);
+		if (gupf_rand(w, 2))
+			gupf_stress_fill(s, c, first, n);
+		gupf_stress_count(s, GUPF_ST_ZAPS);
+		break;
+	case 2:
+		if (s->thp)
+			gupf_stress_thp_rebuild(w);
+		break;
+	default:
+		if (!s->thp)
+			break;
+		first = gupf_rand(w, s->churn[GUPF_CHURN_THP].n);
+		addr = s->churn[GUPF_CHURN_THP].addr + first * PAGE_SIZE;
+		do_madvise(s->mm, addr, PAGE_SIZE, MADV_DONTNEED);
+		gupf_stress_fill(s, GUPF_CHURN_THP, first, 1);
+		gupf_stress_count(s, GUPF_ST_THP_SPLITS);
+		break;
+	}
+}
+
+/* Write-protection toggles (splitting THPs too) and forks. */
+static void gupf_protector_step(struct gupf_worker *w)
+{
+	struct gupf_stress *s = w->s;
+	unsigned long first, n, addr;
+	int status;
+	pid_t pid;
+
+	if (!s->can_mprotect || !gupf_rand(w, 3)) {
+		/* The child exits at once; its copy of the mm goes with it. */
+		pid = gupf_fork(NULL);
+		if (pid < 0) {
+			gupf_stress_error(s, "fork: %d", pid);
+			return;
+		}
+		kernel_wait(pid, &status);
+		gupf_stress_count(s, GUPF_ST_FORKS);
+		return;
+	}
+	addr = s->churn[gupf_stress_pick(w, GUPF_CHUNK, &first, &n)].addr;
+	addr += first * PAGE_SIZE;
+	/* Fails while the range is being remapped: that is fine. */
+	gupf_mprotect(addr, n * PAGE_SIZE, PROT_READ);
+	usleep_range(50, 200);
+	gupf_mprotect(addr, n * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	gupf_stress_count(s, GUPF_ST_MPROTECTS);
+}
+
+static int gupf_worker_fn(void *arg)
+{
+	struct gupf_worker *w = arg;
+	struct gupf_stress *s = w->s;
+
+	/* The test thread holds the mm until every worker has stopped. */
+	if (!mmget_not_zero(s->mm))
+		return -EINVAL;
+	kthread_use_mm(s->mm);
+	while (!kthread_should_stop() && time_before(jiffies, s->deadline)) {
+		w->step(w);
+		cond_resched();
+	}
+	kthread_unuse_mm(s->mm);
+	mmput(s->mm);
+	return 0;
+}
+
+/* Map reference range @i of @s: @n pages at @addr, never changed. */
+static void gupf_stress_ref_range(struct kunit *test, struct gupf_stress *s,
+				  unsigned long addr, unsigned long n)
+{
+	struct gupf_part *p = &s->ref[s->nref++];
+	struct gupf_view *v = gupf_look(test, addr, n);
+
+	KUNIT_ASSERT_EQ(test, gupf_view_prefix(v), n);
+	p->addr = addr;
+	p->n = n;
+	p->expect = v->pages;
+}
+
+/*
+ * Set up the reference ranges: small anonymous pages and a THP, both
+ * MADV_DONTFORK so that forks leave them exclusive, and shmem.
+ */
+static void gupf_stress_setup_ref(struct kunit *test, struct gupf_stress *s)
+{
+	unsigned long addr;
+	struct file *file;
+
+	addr = gupf_anon_filled(test, GUPF_REF_SMALL, 20);
+	KUNIT_ASSERT_EQ(test, do_madvise(s->mm, addr, GUPF_REF_SMALL * PAGE_SIZE,
+					 MADV_DONTFORK), 0);
+	gupf_stress_ref_range(test, s, addr, GUPF_REF_SMALL);
+
+	file = kunit_user_shmem_file(test, GUPF_REF_SHMEM * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = kunit_user_mmap(test, file, 0, GUPF_REF_SHMEM * PAGE_SIZE,
+			       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	gupf_fill(test, addr, GUPF_REF_SHMEM, 21);
+	gupf_stress_ref_range(test, s, addr, GUPF_REF_SHMEM);
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return;
+	addr = kunit_user_mmap_thp(test, PMD_SIZE, PROT_READ | PROT_WRITE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_EQ(test, do_madvise(s->mm, addr, PMD_SIZE, MADV_DONTFORK),
+			0);
+	gupf_fill(test, addr, GUPF_PMD_PAGES, 22);
+	gupf_stress_ref_range(test, s, addr, GUPF_PMD_PAGES);
+}
+
+static void gupf_stress_setup_churn(struct kunit *test, struct gupf_stress *s)
+{
+	struct gupf_part *p = &s->churn[GUPF_CHURN_SMALL_RANGE];
+	unsigned long addr;
+
+	p->addr = gupf_anon(test, GUPF_CHURN_SMALL, PROT_READ | PROT_WRITE, 0);
+	p->n = GUPF_CHURN_SMALL;
+	gupf_stress_fill(s, GUPF_CHURN_SMALL_RANGE, 0, p->n);
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return;
+	addr = kunit_user_mmap_thp(test, PMD_SIZE, PROT_READ | PROT_WRITE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	p = &s->churn[GUPF_CHURN_THP];
+	p->addr = addr;
+	p->n = GUPF_PMD_PAGES;
+	s->thp = true;
+	gupf_stress_fill(s, GUPF_CHURN_THP, 0, p->n);
+}
+
+static struct gupf_worker *gupf_worker(struct kunit *test,
+				       struct gupf_stress *s,
+				       void (*step)(struct gupf_worker *w),
+				       bool pin, u32 seed)
+{
+	struct gupf_worker *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->pages = kunit_kcalloc(test, max_t(unsigned long, GUPF_PMD_PAGES,
+					     GUPF_REF_SMALL),
+				 sizeof(*w->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->pages);
+	w->s = s;
+	w->step = step;
+	w->pin = pin;
+	w->rnd = seed;
+	return w;
+}
+
+/* Start the workers, or stop those already created and return false. */
+static bool gupf_start(struct gupf_worker **w, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		w[i]->task = kthread_create(gupf_worker_fn, w[i],
+					    "gupf-worker/%u", i);
+		if (IS_ERR(w[i]->task))
+			break;
+		get_task_struct(w[i]->task);
+	}
+	if (i < nr) {
+		while (i--) {
+			kthread_stop(w[i]->task);
+			put_task_struct(w[i]->task);
+		}
+		return false;
+	}
+	for (i = 0; i < nr; i++)
+		wake_up_process(w[i]->task);
+	return true;
+}
+
+/*
+ * Pinners on *_fast() and *_fast_only() while other threads unmap, remap,
+ * zap, split THPs, write-protect and fork: every page returned is the
+ * page its address held (it carries that address's tag, or is still
+ * zero), the reference ranges always return exactly their pages, and in
+ * the end every count is back and every pin was released.
+ */
+static void gupf_test_concurrent(struct kunit *test)
+{
+	struct gupf_worker *w[4];
+	struct gupf_stress *s;
+	struct gupf_pin_stats s0, s1;
+	struct gupf_counts *c;
+	struct gupf_refs *hold;
+	struct page **all;
+	unsigned long total = 0, i, j;
+	long ret;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_init(&s->lock);
+	s->mm = current->mm;
+	s->can_mprotect = gupf_mprotect(0, 0, PROT_NONE) != -EOPNOTSUPP;
+
+	gupf_stress_setup_ref(test, s);
+	gupf_stress_setup_churn(test, s);
+
+	/*
+	 * Hold a reference on the reference pages, so that nothing (such as
+	 * compaction) migrates them while the test runs.
+	 */
+	for (i = 0; i < s->nref; i++)
+		total += s->ref[i].n;
+	hold = gupf_refs(test, total, false);
+	all = kunit_kcalloc(test, total, sizeof(*all), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	for (i = 0; i < s->nref; i++) {
+		const struct gupf_part *p = &s->ref[i];
+
+		mmap_read_lock(s->mm);
+		ret = get_user_pages(p->addr, p->n, 0, hold->pages + hold->nr,
+				     NULL);
+		mmap_read_unlock(s->mm);
+		KUNIT_ASSERT_EQ(test, ret, (long)p->n);
+		for (j = 0; j < p->n; j++) {
+			KUNIT_ASSERT_PTR_EQ(test, hold->pages[hold->nr + j],
+					    p->expect[j]);
+			all[hold->nr + j] = p->expect[j];
+		}
+		hold->nr += ret;
+	}
+	c = gupf_counts(test, all, total);
+
+	w[0] = gupf_worker(test, s, gupf_pinner_step, true, 0x9e3779b9);
+	w[1] = gupf_worker(test, s, gupf_pinner_step, false, 0x7f4a7c15);
+	w[2] = gupf_worker(test, s, gupf_mutator_step, false, 0x85ebca6b);
+	w[3] = gupf_worker(test, s, gupf_protector_step, false, 0xc2b2ae35);
+
+	/* From here until every worker stopped, nothing may abort the case. */
+	s0 = gupf_pin_stats();
+	s->deadline = jiffies + msecs_to_jiffies(GUPF_STRESS_MS);
+	KUNIT_ASSERT_TRUE_MSG(test, gupf_start(w, ARRAY_SIZE(w)),
+			      "cannot start the worker threads");
+	msleep(GUPF_STRESS_MS);
+	for (i = 0; i < ARRAY_SIZE(w); i++) {
+		ret = kthread_stop(w[i]->task);
+		put_task_struct(w[i]->task);
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0L, "worker %lu", i);
+	}
+	s1 = gupf_pin_stats();
+
+	for (i = 0; i < GUPF_STATS; i++)
+		kunit_info(test, "%s: %ld\n", gupf_stat_name[i],
+			   atomic_long_read(&s->stat[i]));
+	KUNIT_EXPECT_EQ_MSG(test, s->errors, 0U, "%u errors, first: %s",
+			    s->errors, s->first_error);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->stat[GUPF_ST_PIN_CALLS]), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->stat[GUPF_ST_GET_CALLS]), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->stat[GUPF_ST_REMAPS]), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->stat[GUPF_ST_FORKS]), 0L);
+	if (s->can_mprotect)
+		KUNIT_EXPECT_GT(test,
+				atomic_long_read(&s->stat[GUPF_ST_MPROTECTS]),
+				0L);
+
+	KUNIT_EXPECT_GT(test, s1.acquired - s0.acquired, 0L);
+	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired,
+			s1.released - s0.released);
+	gupf_expect_counts(test, c, 0, true, "reference pages after the run");
+	for (i = 0; i < s->nref; i++) {
+		const struct gupf_part *p = &s->ref[i];
+		struct gupf_view *v = gupf_look(test, p->addr, p->n);
+
+		for (j = 0; j < p->n; j++)
+			KUNIT_EXPECT_PTR_EQ(test, v->pages[j], p->expect[j]);
+	}
+}
+
+static int gupf_init(struct kunit *test)
+{
+	return kunit_user_mm_attach(test);
+}
+
+static struct kunit_case gupf_cases[] = {
+	KUNIT_CASE(gupf_test_anon),
+	KUNIT_CASE(gupf_test_thp_pmd),
+	KUNIT_CASE(gupf_test_thp_pte),
+	KUNIT_CASE(gupf_test_hugetlb),
+	KUNIT_CASE(gupf_test_shmem),
+	KUNIT_CASE(gupf_test_zero_page),
+	KUNIT_CASE(gupf_test_huge_zero_page),
+	KUNIT_CASE(gupf_test_only_no_lock),
+	KUNIT_CASE(gupf_test_partial),
+	KUNIT_CASE(gupf_test_hole),
+	KUNIT_CASE(gupf_test_write_readonly),
+	KUNIT_CASE(gupf_test_pin_after_fork),
+	KUNIT_CASE(gupf_test_longterm),
+	KUNIT_CASE(gupf_test_secretmem),
+	KUNIT_CASE(gupf_test_bad_range),
+	KUNIT_CASE(gupf_test_concurrent),
+	{}
+};
+
+static struct kunit_suite gupf_suite = {
+	.name = "mm_gup_fast",
+	.init = gupf_init,
+	.test_cases = gupf_cases,
+};
+
+kunit_test_suite(gupf_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the lockless get_user_pages_fast() family");
+MODULE_LICENSE("GPL");
