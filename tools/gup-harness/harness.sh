@@ -44,7 +44,7 @@ kernel() {
 	local out=$build/out/$kind-${arch/x86_64/x86}
 	[ "$profile" = debug ] || out=$out-$profile
 	kout=$out
-	[ "$arch" = arm64 ] && extra=("$configs/arm64.config")
+	extra=("$configs/$arch.config")
 	say "build $kind kernel ($arch, $profile config) in ${out#$repo/}"
 	"$here/kbuild.sh" "$src/$kind" "$out" "$arch" "$configs/common.config" \
 		"$configs/$profile.config" "${extra[@]}" > "$out.log" 2>&1 || {

@@ -23,6 +23,9 @@ esac
 
 mkdir -p "$out"
 cat "$@" > "$out/fragment.config"
+# Paths under the checkout are hashed relative to it, so another clone of
+# the repository shares the compiler cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd "$here/../.." && pwd)}
 mk() {
 	flock "$lock" make -s -C "$tree" O="$(cd "$out" && pwd)" ARCH=$karch \
 		CROSS_COMPILE=$cross CC="ccache ${cross}gcc" HOSTCC="ccache gcc" \
