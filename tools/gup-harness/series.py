@@ -85,7 +85,11 @@ def main():
         git(work, 'commit', '-q', '-s', '-F', '-', input=f'{subject}\n\n{body}')
     pdir = os.path.join(args.out, 'patches')
     shutil.rmtree(pdir, ignore_errors=True)
-    names = git(work, 'format-patch', '-q', '--no-signature', '-o', pdir, base).split()
+    git(work, 'format-patch', '-q', '--no-signature', '-o', pdir, base)
+    names = sorted(os.path.join(pdir, n) for n in os.listdir(pdir))
+    if not names:
+        print('series: format-patch wrote no patch', file=sys.stderr)
+        return 1
     for n in names:
         print('  ' + os.path.relpath(n, args.repo))
     # The proof: apply to a fresh checkout of the pristine commit.
