@@ -46,6 +46,7 @@ kernel() {
 	kout=$out
 	extra=("$configs/$arch.config")
 	say "build $kind kernel ($arch, $profile config) in ${out#$repo/}"
+	mkdir -p "$out"
 	"$here/kbuild.sh" "$src/$kind" "$out" "$arch" "$configs/common.config" \
 		"$configs/$profile.config" "${extra[@]}" > "$out.log" 2>&1 || {
 		tail -n 30 "$out.log" | sed 's/^/  | /'
