@@ -85,7 +85,7 @@ def main():
     ap = argparse.ArgumentParser()
     for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
         ap.add_argument(opt, required=True)
-    ap.add_argument('--timeout', type=int, default=900)
+    ap.add_argument('--timeout', type=int, default=1500)
     ap.add_argument('--memory', default='2G')
     ap.add_argument('--append', default='')
     ap.add_argument('--suite', default='')

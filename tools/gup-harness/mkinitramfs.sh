@@ -5,9 +5,11 @@
 # usage: mkinitramfs.sh ARCH OUTDIR
 #
 # Contents: /init (tools/gup-harness/init.c), busybox-static where the
-# host has it for ARCH, and every program of our client test folder
+# host has it for ARCH, every program of our client test folder
 # (tools/testing/selftests/gup_clients, statically linked) with its
-# tests.list as /tests/list.  Output: OUTDIR/initramfs.cpio.gz.
+# tests.list, then upstream's mm selftests (upstream-selftests.sh) in
+# /tests/vm with upstream-selftests.list, both lists making /tests/list.
+# Output: OUTDIR/initramfs.cpio.gz.
 set -euo pipefail
 arch=$1 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +44,15 @@ for src in "$clients"/*.c; do
 	cp "$bin/$name" "$root/tests/$name"
 done
 cp "$clients/tests.list" "$root/tests/list"
+# Then upstream's own mm selftests, built from the pristine tree (x86_64
+# only: the host has no arm64 libcap.a/libnuma.a, and the list's setup
+# lines need busybox).
+if [ "$arch" = x86_64 ]; then
+	"$here/upstream-selftests.sh" "$out/upstream-vm" "$arch" >/dev/null
+	mkdir -p "$root/tests/vm"
+	cp -a "$out/upstream-vm/." "$root/tests/vm/"
+	cat "$here/upstream-selftests.list" >> "$root/tests/list"
+fi
 if [ -n "$busybox" ] && [ -x "$busybox" ]; then
 	cp "$busybox" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
