@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The GUP benchmark: our GUP core against pristine 6.1, same QEMU, boots
+# alternating pristine, ours, pristine, ours, ...
+#
+# usage: bench.sh [--no-build]
+#
+# Builds both kernels with common.config + bench.config (no lockdep, KASAN,
+# KCOV, DEBUG_VM; CONFIG_GUP_TEST and CONFIG_GUP_BENCH on), one initramfs
+# whose only test is gup_bench (tools/testing/selftests/gup_bench), boots
+# each kernel BENCH_ROUNDS times and hands the consoles to bench.py, which
+# prints the median tables and writes $BENCH_DIR/bench.csv and sweep.csv.
+#
+# Settings (environment):
+#   BENCH_ROUNDS   boots of each kernel (3)
+#   BENCH_REPS     timed repetitions of each scenario per boot (5)
+#   BENCH_SIZE     MiB of each matrix region (256)
+#   BENCH_SWEEP    largest MiB of the THP size sweep (8192; 0: none); the
+#                  guest caps it at what its memory allows
+#   BENCH_MEMORY   guest memory (10G if the host has 14 GiB available,
+#                  else 4G)
+#   BENCH_DIR      results (build/bench)
+#   BENCH_TREE_OURS, BENCH_TREE_BASE   source trees (build/src/ours, base)
+#   BENCH_FRAGMENTS  config fragments (configs/common.config bench.config)
+#
+# The guest runs with movablecore=0 (appended to boot.py's command line):
+# a production machine has no ZONE_MOVABLE, and with one FOLL_LONGTERM
+# would time page migration rather than pinning.  Hugetlb pages are
+# reserved by gup_bench itself through /proc/sys/vm/nr_hugepages.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$repo/build
+rounds=${BENCH_ROUNDS:-3}
+reps=${BENCH_REPS:-5}
+size=${BENCH_SIZE:-256}
+sweep=${BENCH_SWEEP:-8192}
+dir=${BENCH_DIR:-$build/bench}
+tree_ours=${BENCH_TREE_OURS:-$build/src/ours}
+tree_base=${BENCH_TREE_BASE:-$build/src/base}
+read -r -a fragments <<< "${BENCH_FRAGMENTS:-$here/configs/common.config $here/configs/bench.config}"
+avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+if [ -z "${BENCH_MEMORY:-}" ]; then
+	if [ "$avail_kb" -ge $((14 << 20)) ]; then BENCH_MEMORY=10G; else BENCH_MEMORY=4G; fi
+fi
+build_kernels=1
+[ "${1:-}" = --no-build ] && build_kernels=0
+
+say() { printf '==> %s\n' "$*"; }
+start=$(date +%s)
+mkdir -p "$dir/console"
+
+# kernel NAME TREE: build one bench kernel into build/out/NAME-x86-bench.
+kernel() {
+	local out=$build/out/$1-x86-bench
+	if [ $build_kernels = 1 ]; then
+		say "build $1 bench kernel in ${out#"$repo"/} (log: ${out#"$repo"/}.log)"
+		"$here/kbuild.sh" "$2" "$out" x86_64 "${fragments[@]}" > "$out.log" 2>&1 || {
+			tail -n 30 "$out.log" | sed 's/^/  | /'
+			echo "bench: kernel build failed" >&2
+			exit 1
+		}
+	fi
+	[ -f "$out/arch/x86/boot/bzImage" ] || { echo "bench: no $out/arch/x86/boot/bzImage" >&2; exit 1; }
+}
+kernel base "$tree_base"
+kernel ours "$tree_ours"
+
+# One initramfs for both kernels: init and gup_bench, nothing else.
+say "initramfs with gup_bench"
+root=$dir/initramfs
+rm -rf "$root"
+mkdir -p "$root/tests"
+gcc -static -O2 -Wall -Werror -o "$root/init" "$here/init.c"
+gcc -static -O2 -Wall -Werror -I "$build/src/upstream/mm" -o "$root/tests/gup_bench" \
+	"$repo/tools/testing/selftests/gup_bench/gup_bench.c"
+timeout=$((600 + size * 4 + sweep / 4))
+echo "gup_bench $timeout ./gup_bench -r $reps -s $size -S $sweep" > "$root/tests/list"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet --reproducible) | gzip -n -1 > "$dir/initramfs.cpio.gz"
+
+# boot KERNEL ROUND: one boot, progress every 20 s from the console.
+boot() {
+	local name=$1 rnd=$2 kind log pid n last t0
+	t0=$(date +%s)
+	kind=$([ "$name" = pristine ] && echo base || echo ours)
+	log=$dir/console/$name-$rnd.console
+	# one guest at a time on this machine: wait for other boots to end
+	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$build/out/$kind-x86-bench/arch/x86/boot/bzImage" \
+		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
+		--log "$log" --label "bench-$name-$rnd" --suite none-at-all --memory "$BENCH_MEMORY" \
+		--append movablecore=0 --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		sleep 20
+		if [ ! -s "$log" ]; then
+			printf '    %s round %d: %4ds, waiting for the boot lock or the guest\n' \
+				"$name" "$rnd" $(( $(date +%s) - t0 ))
+			continue
+		fi
+		n=$(grep -c '^GUPBENCH \(matrix\|sweep\)' "$log" 2>/dev/null || true)
+		last=$(grep '^GUPBENCH \(matrix\|sweep\)' "$log" 2>/dev/null | tail -n 1 | cut -d' ' -f2-5 || true)
+		printf '    %s round %d: %4ds, %s samples%s\n' "$name" "$rnd" $(( $(date +%s) - t0 )) \
+			"${n:-0}" "${last:+ (last: $last)}"
+	done
+	if ! wait $pid; then
+		sed 's/^/  | /' "$dir/console/$name-$rnd.boot" | tail -n 30
+		echo "bench: the $name boot of round $rnd failed (console: $log)" >&2
+		return 1
+	fi
+}
+
+say "boot pristine and ours alternately, $rounds rounds, -m $BENCH_MEMORY, $reps reps of $size MiB, sweep to $sweep MiB"
+rm -f "$dir"/console/*.console
+status=0
+for rnd in $(seq 1 "$rounds"); do
+	for name in pristine ours; do
+		boot "$name" "$rnd" || status=1
+	done
+done
+
+say "results"
+python3 "$here/bench.py" --out "$dir" "$dir"/console/*.console || status=1
+echo "bench took $(( $(date +%s) - start )) s"
+exit $status
