@@ -56,43 +56,6 @@
  * The shared zero page is never pin-counted.
  */
 
-/* Add the pin bookkeeping on top of @refs plain references already held. */
-static void gup_account_pins(struct folio *folio, int refs)
-{
-	if (folio_test_large(folio))
-		atomic_add(refs, folio_pincount_ptr(folio));
-	else
-		folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
-	/*
-	 * Order the pin before any later re-check of the page table entry;
-	 * page_try_share_anon_rmap() relies on seeing it.
-	 */
-	smp_mb__after_atomic();
-	node_stat_mod_folio(folio, NR_FOLL_PIN_ACQUIRED, refs);
-}
-
-/*
- * Take @refs speculative references on the folio holding @page.  The
- * folio may be split or freed concurrently, so confirm afterwards that
- * @page still belongs to the folio we raised.
- */
-static struct folio *gup_try_get_folio(struct page *page, int refs)
-{
-	struct folio *folio;
-
-	for (;;) {
-		folio = page_folio(page);
-		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
-		    unlikely(!folio_ref_try_add_rcu(folio, refs)))
-			return NULL;
-		if (likely(page_folio(page) == folio))
-			return folio;
-		/* Lost a race with a split: give back and look again. */
-		if (!put_devmap_managed_page_refs(&folio->page, refs))
-			folio_put_refs(folio, refs);
-	}
-}
-
 /**
  * try_grab_folio() - take references of the kind @flags asks for
  * @page:  any page of the folio to reference
@@ -112,23 +75,7 @@ static struct folio *gup_try_get_folio(struct page *page, int refs)
  */
 struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 {
-	struct folio *folio;
-
-	if (flags & FOLL_GET)
-		return gup_try_get_folio(page, refs);
-	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
-		return NULL;
-	/* The zero page is everywhere and never freed: no pin accounting. */
-	if (is_zero_page(page))
-		return page_folio(page);
-	/* Let the caller fall back to the path that migrates such pages. */
-	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
-		return NULL;
-
-	folio = gup_try_get_folio(page, refs);
-	if (folio)
-		gup_account_pins(folio, refs);
-	return folio;
+	return gup_grab_folio(page, refs, flags);
 }
 
 /*
@@ -497,6 +444,27 @@ static int gup_make_run_accessible(struct gup_walk *w)
 	return 0;
 }
 
+/* Store the run into the output arrays and move past it. */
+static void gup_record_run(struct gup_walk *w)
+{
+	unsigned long i;
+
+	for (i = 0; i < w->run; i++) {
+		if (w->pages) {
+			struct page *page = nth_page(w->page, i);
+
+			w->pages[w->done + i] = page;
+			flush_anon_page(w->vma, page, w->addr + i * PAGE_SIZE);
+			flush_dcache_page(page);
+		}
+		if (w->vmas)
+			w->vmas[w->done + i] = w->vma;
+	}
+	w->done += w->run;
+	w->nr_left -= w->run;
+	w->addr += w->run * PAGE_SIZE;
+}
+
 /* FOLL_TOUCH on a PTE-mapped run: propagate dirtiness, mark accessed. */
 static void gup_touch_run(struct gup_walk *w)
 {
@@ -655,6 +623,31 @@ static int gup_absent_pte(struct gup_walk *w, pte_t pte)
 	return GUP_NEED_FAULT;
 }
 
+/*
+ * A run was just taken at @ptep.  While the table's lock is still held,
+ * go on with the PTEs that follow, for as long as each one resolves
+ * without a fault, so that the descent from the PGD and the lock round
+ * trip are paid once per table rather than once per page.  Every run but
+ * the last is recorded here; the last is left in @w like any lookup's.
+ * A PTE that needs more (a fault, an unshare, an error) ends the batch
+ * with an empty run: the next step looks that address up afresh and
+ * handles it with the full machinery.
+ */
+static void gup_continue_in_table(struct gup_walk *w, pte_t *ptep)
+{
+	unsigned long left = min(gup_pages_to_pmd_end(w), w->nr_left);
+
+	while (w->run < left) {
+		ptep += w->run;
+		left -= w->run;
+		gup_record_run(w);
+		w->run = 0;
+		if (!pte_present(ptep_get(ptep)) ||
+		    gup_present_pte(w, ptep) != GUP_FOUND)
+			return;
+	}
+}
+
 static int gup_lookup_pte(struct gup_walk *w, pmd_t *pmd)
 {
 	spinlock_t *ptl;	/* page table lock of the PTE page */
@@ -665,10 +658,13 @@ static int gup_lookup_pte(struct gup_walk *w, pmd_t *pmd)
 		if (unlikely(pmd_bad(*pmd)))
 			return gup_no_table(w);
 		ptep = pte_offset_map_lock(w->mm, pmd, w->addr, &ptl);
-		if (pte_present(ptep_get(ptep)))
+		if (pte_present(ptep_get(ptep))) {
 			ret = gup_present_pte(w, ptep);
-		else
+			if (ret == GUP_FOUND)
+				gup_continue_in_table(w, ptep);
+		} else {
 			ret = gup_absent_pte(w, ptep_get(ptep));
+		}
 		pte_unmap_unlock(ptep, ptl);
 		if (ret != GUP_WAIT_MIGRATION)
 			return ret;
@@ -1030,27 +1026,6 @@ static int gup_fault(struct gup_walk *w, bool unshare)
  * One pass over the range
  * ---------------------------------------------------------------------
  */
-
-/* Store the run into the output arrays and move past it. */
-static void gup_record_run(struct gup_walk *w)
-{
-	unsigned long i;
-
-	for (i = 0; i < w->run; i++) {
-		if (w->pages) {
-			struct page *page = nth_page(w->page, i);
-
-			w->pages[w->done + i] = page;
-			flush_anon_page(w->vma, page, w->addr + i * PAGE_SIZE);
-			flush_dcache_page(page);
-		}
-		if (w->vmas)
-			w->vmas[w->done + i] = w->vma;
-	}
-	w->done += w->run;
-	w->nr_left -= w->run;
-	w->addr += w->run * PAGE_SIZE;
-}
 
 /* Is this VMA one GUP may look into, for the access @flags describes? */
 static bool gup_vma_access_ok(struct vm_area_struct *vma, unsigned int flags)

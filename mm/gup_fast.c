@@ -106,17 +106,27 @@ static void gup_fast_undo(struct gup_fast_walk *w, unsigned long keep)
 }
 
 /*
+ * The helpers from here to walk_pte_range() run once per PTE run or leaf
+ * and are forced inline: under emulation especially, a call and return
+ * per page would cost as much as the reference update itself.
+ */
+
+/*
  * How many pages, starting at @page, seem to belong to @page's folio.
  * Nothing holds the folio yet, so the compound metadata read here can be
  * stale; the value only sizes the speculative grab, and grab_run() checks
  * it against the folio once a reference keeps that folio together.
  */
-static unsigned long folio_span_hint(struct page *page)
+static __always_inline unsigned long folio_span_hint(struct page *page)
 {
-	struct page *head = compound_head(page);
-	unsigned long idx = page_to_pfn(page) - page_to_pfn(head);
-	unsigned long span = compound_nr(head);
+	struct page *head;
+	unsigned long idx, span;
 
+	if (!PageCompound(page))
+		return 1;
+	head = compound_head(page);
+	idx = page_to_pfn(page) - page_to_pfn(head);
+	span = compound_nr(head);
 	return idx < span ? span - idx : 1;
 }
 
@@ -133,11 +143,12 @@ static unsigned long folio_span_hint(struct page *page)
  * is left to refuse here is secretmem, whose pages never leave their
  * mapping.  Secretmem folios are always small, so testing @page is enough.
  */
-static unsigned long grab_run(const struct gup_fast_walk *w,
-			      struct page *page, unsigned long want,
-			      struct folio **foliop)
+static __always_inline unsigned long grab_run(const struct gup_fast_walk *w,
+					      struct page *page,
+					      unsigned long want,
+					      struct folio **foliop)
 {
-	struct folio *folio = try_grab_folio(page, want, w->flags);
+	struct folio *folio = gup_grab_folio(page, want, w->flags);
 	unsigned long span;
 
 	if (!folio)
@@ -156,13 +167,15 @@ static unsigned long grab_run(const struct gup_fast_walk *w,
 }
 
 /* Append @n pages starting at @page (all in @folio) to the result. */
-static void record_run(struct gup_fast_walk *w, struct folio *folio,
-		       struct page *page, unsigned long n)
+static __always_inline void record_run(struct gup_fast_walk *w,
+				       struct folio *folio, struct page *page,
+				       unsigned long n)
 {
+	struct page **slot = w->pages + w->nr;
 	unsigned long i;
 
 	for (i = 0; i < n; i++)
-		w->pages[w->nr + i] = nth_page(page, i);
+		slot[i] = nth_page(page, i);
 	w->nr += n;
 	/* Usually set already: skip the locked bit operation then. */
 	if (!folio_test_referenced(folio))
@@ -188,8 +201,9 @@ static bool hold_pgmap(struct gup_fast_walk *w, unsigned long pfn)
  * reference update per folio, and the caller then settles the result with
  * settle_leaf(), which drops the lot if the entry changed meanwhile.
  */
-static bool collect_leaf(struct gup_fast_walk *w, struct page *first,
-			 unsigned long nr, bool devmap)
+static __always_inline bool collect_leaf(struct gup_fast_walk *w,
+					 struct page *first, unsigned long nr,
+					 bool devmap)
 {
 	unsigned long keep = w->nr;
 	unsigned long done = 0;
@@ -246,8 +260,9 @@ static bool leaf_must_unshare(const struct gup_fast_walk *w,
  * anonymous) there is nothing to test.  The unshare test must come after
  * the re-read: it pairs with the barriers in page_try_share_anon_rmap().
  */
-static bool settle_leaf(struct gup_fast_walk *w, unsigned long from,
-			bool unchanged, bool no_unshare)
+static __always_inline bool settle_leaf(struct gup_fast_walk *w,
+					unsigned long from, bool unchanged,
+					bool no_unshare)
 {
 	if (unchanged && (no_unshare || !leaf_must_unshare(w, from)))
 		return true;
@@ -394,7 +409,8 @@ struct pte_run {
 };
 
 #ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
-static enum pte_use classify_pte(const struct gup_fast_walk *w, pte_t pte)
+static __always_inline enum pte_use classify_pte(const struct gup_fast_walk *w,
+						 pte_t pte)
 {
 	if (!pte_present(pte))
 		return PTE_UNUSABLE;
@@ -410,16 +426,18 @@ static enum pte_use classify_pte(const struct gup_fast_walk *w, pte_t pte)
 }
 
 /* Does @pte still belong to @run as its @i-th entry? */
-static bool pte_fits_run(const struct gup_fast_walk *w,
-			 const struct pte_run *run, pte_t pte, unsigned long i)
+static __always_inline bool pte_fits_run(const struct gup_fast_walk *w,
+					 const struct pte_run *run, pte_t pte,
+					 unsigned long i)
 {
 	return classify_pte(w, pte) == run->use &&
 	       pte_pfn(pte) == run->pfn + i;
 }
 
 /* Extend @run over the following PTEs, up to @limit entries in total. */
-static void measure_run(const struct gup_fast_walk *w, struct pte_run *run,
-			unsigned long limit)
+static __always_inline void measure_run(const struct gup_fast_walk *w,
+					struct pte_run *run,
+					unsigned long limit)
 {
 	for (run->nr = 1; run->nr < limit; run->nr++) {
 		pte_t pte = ptep_get_lockless(run->ptep + run->nr);
@@ -431,24 +449,30 @@ static void measure_run(const struct gup_fast_walk *w, struct pte_run *run,
 
 /*
  * After the grab: does every PTE of @run still map the page we counted,
- * and may each page be pinned without unsharing?  Each PTE is judged again
- * from scratch rather than compared with an earlier snapshot, so a
- * hardware update of the accessed or dirty bit does not force the slow
- * path.  The PTE re-read for a page comes before its unshare test, as the
+ * and may each page be pinned without unsharing?  A run of one page (all
+ * small folios) must find its PTE exactly as @pte, the value it was
+ * classified from.  In a longer run each PTE is judged again from scratch
+ * instead, as only the first one's value was kept, so a hardware update
+ * of an accessed or dirty bit does not force the slow path there.  The
+ * PTE re-read for a page comes before its unshare test, as the
  * anon-exclusive protocol requires.  Whether the table itself is still in
  * place is checked once for the whole table, by walk_pte_range().
  */
-static bool confirm_run(const struct gup_fast_walk *w,
-			const struct pte_run *run, struct page *first)
+static __always_inline bool confirm_run(const struct gup_fast_walk *w,
+					const struct pte_run *run, pte_t pte,
+					struct page *first)
 {
 	unsigned long i;
 
+	if (run->nr == 1)
+		return pte_same(ptep_get_lockless(run->ptep), pte) &&
+		       (pte_write(pte) || !gup_must_unshare(w->flags, first));
 	for (i = 0; i < run->nr; i++) {
-		pte_t pte = ptep_get_lockless(run->ptep + i);
+		pte_t now = ptep_get_lockless(run->ptep + i);
 
-		if (!pte_fits_run(w, run, pte, i))
+		if (!pte_fits_run(w, run, now, i))
 			return false;
-		if (!pte_write(pte) &&
+		if (!pte_write(now) &&
 		    gup_must_unshare(w->flags, nth_page(first, i)))
 			return false;
 	}
@@ -456,8 +480,9 @@ static bool confirm_run(const struct gup_fast_walk *w,
 }
 
 /* Pinned pages are about to be accessed; some architectures prepare them. */
-static bool make_run_accessible(const struct gup_fast_walk *w,
-				struct page *first, unsigned long n)
+static __always_inline bool make_run_accessible(const struct gup_fast_walk *w,
+						struct page *first,
+						unsigned long n)
 {
 	unsigned long i;
 
@@ -473,12 +498,14 @@ static bool make_run_accessible(const struct gup_fast_walk *w,
  * Take the run of PTEs starting at @run->ptep (at most @left of them).
  * Returns how many pages were added to the result; 0 stops the walk.
  */
-static unsigned long take_pte_run(struct gup_fast_walk *w,
-				  struct pte_run *run, unsigned long left)
+static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
+						  struct pte_run *run,
+						  unsigned long left)
 {
 	pte_t pte = ptep_get_lockless(run->ptep);
 	struct folio *folio;
 	struct page *first;
+	unsigned long span;
 
 	run->use = classify_pte(w, pte);
 	if (run->use == PTE_UNUSABLE)
@@ -488,12 +515,16 @@ static unsigned long take_pte_run(struct gup_fast_walk *w,
 	if (run->use == PTE_DEVICE && !hold_pgmap(w, run->pfn))
 		return 0;
 	first = pte_page(pte);
-	measure_run(w, run, min(left, folio_span_hint(first)));
+	span = min(left, folio_span_hint(first));
+	if (span > 1)
+		measure_run(w, run, span);
+	else
+		run->nr = 1;
 
 	run->nr = grab_run(w, first, run->nr, &folio);
 	if (!run->nr)
 		return 0;
-	if (!confirm_run(w, run, first) ||
+	if (!confirm_run(w, run, pte, first) ||
 	    !make_run_accessible(w, first, run->nr)) {
 		gup_folio_unref(folio, run->nr, w->flags);
 		return 0;

@@ -11,7 +11,78 @@
 #ifndef _MM_GUP_INTERNAL_H
 #define _MM_GUP_INTERNAL_H
 
-#include <linux/mm_types.h>
+#include <linux/mm.h>
+#include <linux/memremap.h>
+#include <linux/vmstat.h>
+
+/*
+ * The speculative grab, inlined into both halves: the lockless walk runs
+ * it once per PTE run, where an out-of-line call per page would cost more
+ * than the reference update itself.  try_grab_folio() in mm/gup.c is the
+ * documented, exported form of gup_grab_folio().
+ */
+
+/* Add the pin bookkeeping on top of @refs plain references already held. */
+static __always_inline void gup_account_pins(struct folio *folio, int refs)
+{
+	if (folio_test_large(folio))
+		atomic_add(refs, folio_pincount_ptr(folio));
+	else
+		folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
+	/*
+	 * Order the pin before any later re-check of the page table entry;
+	 * page_try_share_anon_rmap() relies on seeing it.
+	 */
+	smp_mb__after_atomic();
+	node_stat_mod_folio(folio, NR_FOLL_PIN_ACQUIRED, refs);
+}
+
+/*
+ * Take @refs speculative references on the folio holding @page.  The
+ * folio may be split or freed concurrently, so confirm afterwards that
+ * @page still belongs to the folio we raised.
+ */
+static __always_inline struct folio *gup_try_get_folio(struct page *page,
+							int refs)
+{
+	struct folio *folio;
+
+	for (;;) {
+		folio = page_folio(page);
+		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
+		    unlikely(!folio_ref_try_add_rcu(folio, refs)))
+			return NULL;
+		if (likely(page_folio(page) == folio))
+			return folio;
+		/* Lost a race with a split: give back and look again. */
+		if (!put_devmap_managed_page_refs(&folio->page, refs))
+			folio_put_refs(folio, refs);
+	}
+}
+
+/* See try_grab_folio() in mm/gup.c for the contract. */
+static __always_inline struct folio *gup_grab_folio(struct page *page,
+						     int refs,
+						     unsigned int flags)
+{
+	struct folio *folio;
+
+	if (flags & FOLL_GET)
+		return gup_try_get_folio(page, refs);
+	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
+		return NULL;
+	/* The zero page is everywhere and never freed: no pin accounting. */
+	if (is_zero_page(page))
+		return page_folio(page);
+	/* Let the caller fall back to the path that migrates such pages. */
+	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
+		return NULL;
+
+	folio = gup_try_get_folio(page, refs);
+	if (folio)
+		gup_account_pins(folio, refs);
+	return folio;
+}
 
 /*
  * Drop @refs references of the kind @flags names (FOLL_GET or FOLL_PIN)
