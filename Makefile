@@ -9,15 +9,17 @@
 #   make check-pristine  the same tests on the pristine kernel (plus tests)
 #   make arm64           build and test our kernel for arm64
 #   make series          write the series as git format-patch into build/
+#   make bench           pristine against ours on a production config,
+#                        alternating boots; tables and CSV in build/bench
 #   make SUITE=mm_gup run    only the KUnit suites matching a glob
 #   make clean           remove build outputs (keeps the unpacked trees)
 #   make distclean       remove build/ entirely
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 build lint series clean distclean
+.PHONY: run check check-pristine arm64 build lint series bench clean distclean
 
-run check check-pristine arm64 build lint series:
+run check check-pristine arm64 build lint series bench:
 	@$(H) $@
 
 clean:

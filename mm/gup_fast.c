@@ -157,10 +157,12 @@ static __always_inline unsigned long grab_run(const struct gup_fast_walk *w,
 		gup_folio_unref(folio, want, w->flags);
 		return 0;
 	}
-	span = folio_nr_pages(folio) - folio_page_idx(folio, page);
-	if (unlikely(want > span)) {
-		gup_folio_unref(folio, want - span, w->flags);
-		want = span;
+	if (want > 1) {
+		span = folio_nr_pages(folio) - folio_page_idx(folio, page);
+		if (unlikely(want > span)) {
+			gup_folio_unref(folio, want - span, w->flags);
+			want = span;
+		}
 	}
 	*foliop = folio;
 	return want;

@@ -50,45 +50,13 @@
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 
+#include "gup_kunit_util.h"
+
 /* Small pages in one PMD-sized block (a THP, or a PMD-sized hugetlb page). */
 #define GUPF_PMD_PAGES	(PMD_SIZE >> PAGE_SHIFT)
 
 /* "Any count from 0 to the number asked for", for gupf_check_kind(). */
 #define GUPF_ANY	LONG_MIN
-
-/* ---------------------------------------------------------------------- */
-/* Tags written through the user mapping                                  */
-/* ---------------------------------------------------------------------- */
-
-/* The word that page @index of a range filled with @seed starts with. */
-static u64 gupf_tag(unsigned int seed, unsigned long index)
-{
-	return 0x6661737400000000ULL | ((u64)(seed & 0xfff) << 20) |
-	       (index & 0xfffff);
-}
-
-/* Write the tag of each of @n pages from @addr, as user space would. */
-static void gupf_fill(struct kunit *test, unsigned long addr,
-		      unsigned long n, unsigned int seed)
-{
-	unsigned long i;
-
-	for (i = 0; i < n; i++) {
-		u64 __user *p = (u64 __user *)(addr + i * PAGE_SIZE);
-
-		KUNIT_ASSERT_EQ(test, put_user(gupf_tag(seed, i), p), 0);
-	}
-}
-
-/* The first word of @page, read through the kernel mapping. */
-static u64 gupf_page_word(struct page *page)
-{
-	u64 *p = kmap_local_page(page);
-	u64 val = READ_ONCE(*p);
-
-	kunmap_local(p);
-	return val;
-}
 
 /* ---------------------------------------------------------------------- */
 /* The four entry points                                                  */
@@ -134,86 +102,12 @@ static int gupf_call(enum gupf_kind kind, unsigned long start, int nr,
 	}
 }
 
-/* Drop what one call returned in @pages[0 .. @nr). */
-static void gupf_release(struct page **pages, long nr, bool pinned)
-{
-	long i;
-
-	if (pinned) {
-		unpin_user_pages(pages, nr);
-		return;
-	}
-	for (i = 0; i < nr; i++)
-		put_page(pages[i]);
-}
-
-/* ---------------------------------------------------------------------- */
-/* References owned by the test case                                      */
-/* ---------------------------------------------------------------------- */
-
-/*
- * The pages array of one call.  Whatever it still holds when the case
- * ends (an assertion failed half-way) is released by the KUnit resource.
- */
-struct gupf_refs {
-	struct kunit *test;
-	struct page **pages;
-	long max;
-	long nr;
-	bool pinned;
-};
-
-static void gupf_drop(struct gupf_refs *refs)
-{
-	gupf_release(refs->pages, refs->nr, refs->pinned);
-	refs->nr = 0;
-}
-
-static void gupf_refs_release(struct kunit_resource *res)
-{
-	gupf_drop(res->data);
-}
-
-static int gupf_refs_init(struct kunit_resource *res, void *context)
-{
-	res->data = context;
-	return 0;
-}
-
-static struct gupf_refs *gupf_refs(struct kunit *test, long max, bool pinned)
-{
-	struct gupf_refs *refs;
-
-	refs = kunit_kzalloc(test, sizeof(*refs), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, refs);
-	refs->pages = kunit_kcalloc(test, max, sizeof(*refs->pages),
-				    GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, refs->pages);
-	refs->test = test;
-	refs->max = max;
-	refs->pinned = pinned;
-	KUNIT_ASSERT_NOT_NULL(test,
-			      kunit_alloc_resource(test, gupf_refs_init,
-						   gupf_refs_release,
-						   GFP_KERNEL, refs));
-	return refs;
-}
-
-/* Note the result @ret of a call made on @refs->pages; returns @ret. */
-static long gupf_took(struct gupf_refs *refs, long ret)
-{
-	KUNIT_EXPECT_LE(refs->test, ret, refs->max);
-	if (ret > 0)
-		refs->nr = min(ret, refs->max);
-	return ret;
-}
-
 /* Call @kind (which must pin iff @refs does) and own what it returned. */
-static long gupf_take(struct gupf_refs *refs, enum gupf_kind kind,
+static long gupf_take(struct gupk_refs *refs, enum gupf_kind kind,
 		      unsigned long start, int nr, unsigned int flags)
 {
 	KUNIT_ASSERT_EQ(refs->test, refs->pinned, gupf_pins(kind));
-	return gupf_took(refs, gupf_call(kind, start, nr, flags, refs->pages));
+	return gupk_took(refs, gupf_call(kind, start, nr, flags, refs->pages));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -222,15 +116,17 @@ static long gupf_take(struct gupf_refs *refs, enum gupf_kind kind,
 
 /* What the page tables map at each of @n pages from @start. */
 struct gupf_view {
+	struct gupk_walk walk;
 	unsigned long start;
 	unsigned long n;
 	struct page **pages;	/* NULL where nothing is mapped */
 	unsigned long huge;	/* pages mapped by PMD or hugetlb leaves */
 };
 
-static void gupf_view_note(struct gupf_view *v, unsigned long addr,
+static void gupf_view_note(struct gupk_walk *walk, unsigned long addr,
 			   unsigned long end, struct page *first, bool huge)
 {
+	struct gupf_view *v = container_of(walk, struct gupf_view, walk);
 	unsigned long i;
 
 	for (i = 0; addr + i * PAGE_SIZE < end; i++) {
@@ -240,75 +136,19 @@ static void gupf_view_note(struct gupf_view *v, unsigned long addr,
 	}
 }
 
-static int gupf_view_pte(pte_t *ptep, unsigned long addr,
-			 unsigned long next, struct mm_walk *walk)
-{
-	pte_t pte = ptep_get(ptep);
-
-	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
-		gupf_view_note(walk->private, addr, next, pte_page(pte),
-			       false);
-	return 0;
-}
-
-static int gupf_view_pmd(pmd_t *pmdp, unsigned long addr,
-			 unsigned long next, struct mm_walk *walk)
-{
-	spinlock_t *ptl;	/* held while a huge pmd is read */
-	pmd_t pmd;
-
-	ptl = pmd_trans_huge_lock(pmdp, walk->vma);
-	if (!ptl)
-		return 0;
-	pmd = *pmdp;
-	if (pmd_present(pmd))
-		gupf_view_note(walk->private, addr, next,
-			       nth_page(pmd_page(pmd),
-					(addr & ~PMD_MASK) >> PAGE_SHIFT),
-			       true);
-	spin_unlock(ptl);
-	/* Do not descend: the walker would split the huge pmd. */
-	walk->action = ACTION_CONTINUE;
-	return 0;
-}
-
-static int gupf_view_hugetlb(pte_t *ptep, unsigned long hmask,
-			     unsigned long addr, unsigned long next,
-			     struct mm_walk *walk)
-{
-#ifdef CONFIG_HUGETLB_PAGE
-	pte_t pte = huge_ptep_get(ptep);
-
-	if (pte_present(pte))
-		gupf_view_note(walk->private, addr, next,
-			       nth_page(pte_page(pte),
-					(addr & ~hmask) >> PAGE_SHIFT),
-			       true);
-#endif
-	return 0;
-}
-
-static const struct mm_walk_ops gupf_view_ops = {
-	.pmd_entry	= gupf_view_pmd,
-	.pte_entry	= gupf_view_pte,
-	.hugetlb_entry	= gupf_view_hugetlb,
-};
-
 static struct gupf_view *gupf_look(struct kunit *test, unsigned long start,
 				   unsigned long n)
 {
-	struct mm_struct *mm = current->mm;
 	struct gupf_view *v;
 
 	v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	v->pages = kunit_kcalloc(test, n, sizeof(*v->pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v->pages);
+	v->walk.note = gupf_view_note;
 	v->start = start;
 	v->n = n;
-	mmap_read_lock(mm);
-	walk_page_range(mm, start, start + n * PAGE_SIZE, &gupf_view_ops, v);
-	mmap_read_unlock(mm);
+	gupk_walk(&v->walk, start, start + n * PAGE_SIZE);
 	return v;
 }
 
@@ -325,13 +165,6 @@ static unsigned long gupf_view_prefix(const struct gupf_view *v)
 /* ---------------------------------------------------------------------- */
 /* Reference and pin counts                                               */
 /* ---------------------------------------------------------------------- */
-
-static int gupf_pincount(struct folio *folio)
-{
-	/* Only large folios have an exact pin count. */
-	return folio_test_large(folio) ?
-		atomic_read(folio_pincount_ptr(folio)) : 0;
-}
 
 /* Counts of the folios behind a range of pages, in the range's order. */
 struct gupf_folio_counts {
@@ -374,7 +207,7 @@ static struct gupf_counts *gupf_counts(struct kunit *test, struct page **pages,
 	lru_add_drain_all();
 	for (i = 0; i < c->n; i++) {
 		c->f[i].ref = folio_ref_count(c->f[i].folio);
-		c->f[i].pin = gupf_pincount(c->f[i].folio);
+		c->f[i].pin = gupk_pincount(c->f[i].folio);
 	}
 	return c;
 }
@@ -408,58 +241,11 @@ static void gupf_expect_counts(struct kunit *test,
 				    f->ref + ref,
 				    "%s: refcount of folio %ld (pages %ld-%ld)",
 				    what, i, f->first, f->first + f->pages - 1);
-		KUNIT_EXPECT_EQ_MSG(test, (long)gupf_pincount(f->folio),
+		KUNIT_EXPECT_EQ_MSG(test, (long)gupk_pincount(f->folio),
 				    f->pin + pin,
 				    "%s: pincount of folio %ld (pages %ld-%ld)",
 				    what, i, f->first, f->first + f->pages - 1);
 	}
-}
-
-/*
- * Exact node vmstat value summed over all nodes and CPUs; read again if
- * a fold of per-CPU deltas into the totals ran meanwhile.
- */
-static long gupf_node_total(enum node_stat_item item)
-{
-	struct pglist_data *pgdat;
-	long sum = 0;
-
-	for_each_online_pgdat(pgdat)
-		sum += atomic_long_read(&pgdat->vm_stat[item]);
-	return sum;
-}
-
-static long gupf_node_stat(enum node_stat_item item)
-{
-	struct pglist_data *pgdat;
-	long before, after, deltas;
-	int tries = 100, cpu;
-
-	do {
-		before = gupf_node_total(item);
-		deltas = 0;
-		for_each_online_pgdat(pgdat)
-			for_each_possible_cpu(cpu)
-				deltas += READ_ONCE(per_cpu_ptr(pgdat->per_cpu_nodestats,
-								cpu)->vm_node_stat_diff[item]);
-		after = gupf_node_total(item);
-	} while (before != after && --tries);
-	return after + deltas;
-}
-
-struct gupf_pin_stats {
-	long acquired;
-	long released;
-};
-
-static struct gupf_pin_stats gupf_pin_stats(void)
-{
-	struct gupf_pin_stats s = {
-		.acquired = gupf_node_stat(NR_FOLL_PIN_ACQUIRED),
-		.released = gupf_node_stat(NR_FOLL_PIN_RELEASED),
-	};
-
-	return s;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -480,7 +266,7 @@ struct gupf_range {
 
 /*
  * Describe @n pages from @addr as the page tables map them now; page i is
- * expected to start with gupf_tag(@seed, @first + i), or with zeroes when
+ * expected to start with gupk_tag(@seed, @first + i), or with zeroes when
  * @seed is 0.
  */
 static struct gupf_range *gupf_range(struct kunit *test, unsigned long addr,
@@ -500,7 +286,7 @@ static struct gupf_range *gupf_range(struct kunit *test, unsigned long addr,
 	r->expect = v->pages;
 	r->present = gupf_view_prefix(v);
 	for (i = 0; i < n; i++)
-		r->word[i] = seed ? gupf_tag(seed, first + i) : 0;
+		r->word[i] = seed ? gupk_tag(seed, first + i) : 0;
 	return r;
 }
 
@@ -514,7 +300,7 @@ static void gupf_check_kind(struct kunit *test, const struct gupf_range *r,
 			    enum gupf_kind kind, unsigned int flags, long want)
 {
 	bool pinned = gupf_pins(kind);
-	struct gupf_refs *refs = gupf_refs(test, max(r->n, 1), pinned);
+	struct gupk_refs *refs = gupk_refs(test, max(r->n, 1), pinned);
 	struct gupf_counts *c = gupf_counts(test, r->expect, r->present);
 	long ret, i, bad = -1;
 	char what[80];
@@ -532,20 +318,20 @@ static void gupf_check_kind(struct kunit *test, const struct gupf_range *r,
 	for (i = 0; i < refs->nr && bad < 0; i++) {
 		if (i >= r->present || refs->pages[i] != r->expect[i])
 			bad = i;
-		else if (gupf_page_word(refs->pages[i]) != r->word[i])
+		else if (gupk_page_word(refs->pages[i]) != r->word[i])
 			bad = i;
 	}
 	if (bad >= 0) {
 		KUNIT_FAIL(test, "%s: page %ld: pfn %#lx (%#llx), mapped %#lx (%#llx)",
 			   what, bad, page_to_pfn(refs->pages[bad]),
-			   gupf_page_word(refs->pages[bad]),
+			   gupk_page_word(refs->pages[bad]),
 			   bad < r->present ? page_to_pfn(r->expect[bad]) : 0,
 			   r->word[bad]);
 	} else {
 		gupf_expect_counts(test, c, refs->nr, pinned, what);
 	}
 
-	gupf_drop(refs);
+	gupk_drop(refs);
 	gupf_expect_counts(test, c, 0, pinned, "after release");
 }
 
@@ -567,27 +353,6 @@ static void gupf_check_all(struct kunit *test, const struct gupf_range *r,
 /* Mappings and system calls                                              */
 /* ---------------------------------------------------------------------- */
 
-static unsigned long gupf_anon(struct kunit *test, unsigned long n,
-			       unsigned long prot, unsigned long flags)
-{
-	unsigned long addr = kunit_user_mmap_anon(test, n * PAGE_SIZE, prot,
-						  flags);
-
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
-			       (long)addr);
-	return addr;
-}
-
-/* @n read-write anonymous pages, each written with its tag. */
-static unsigned long gupf_anon_filled(struct kunit *test, unsigned long n,
-				      unsigned int seed)
-{
-	unsigned long addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
-
-	gupf_fill(test, addr, n, seed);
-	return addr;
-}
-
 /*
  * @nr PMD-mapped THPs, written with tags from @seed; skips the case when
  * THP is not available.
@@ -605,7 +370,7 @@ static unsigned long gupf_thp(struct kunit *test, unsigned long nr,
 				   PROT_READ | PROT_WRITE, 0);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
 			       (long)addr);
-	gupf_fill(test, addr, n, seed);
+	gupk_fill(test, addr, n, seed);
 	v = gupf_look(test, addr, n);
 	if (v->huge != n)
 		kunit_skip(test, "no PMD-mapped THP (%lu of %lu pages huge)",
@@ -613,31 +378,11 @@ static unsigned long gupf_thp(struct kunit *test, unsigned long nr,
 	return addr;
 }
 
-/* Native system call @nr with up to three arguments, or -EOPNOTSUPP. */
-static long gupf_syscall(unsigned int nr, unsigned long a0, unsigned long a1,
-			 unsigned long a2)
-{
-#if defined(CONFIG_X86_64)
-	struct pt_regs regs = { .di = a0, .si = a1, .dx = a2 };
-
-	return x64_sys_call(&regs, nr);
-#elif defined(CONFIG_ARM64)
-	struct pt_regs regs = { };
-
-	regs.regs[0] = a0;
-	regs.regs[1] = a1;
-	regs.regs[2] = a2;
-	return sys_call_table[nr](&regs);
-#else
-	return -EOPNOTSUPP;
-#endif
-}
-
 /* mprotect(2) of the caller's mm; the kernel has no other entry to it. */
 static long gupf_mprotect(unsigned long addr, unsigned long len,
 			  unsigned long prot)
 {
-	return gupf_syscall(__NR_mprotect, addr, len, prot);
+	return gupk_syscall(__NR_mprotect, addr, len, prot);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -647,7 +392,7 @@ static long gupf_mprotect(unsigned long addr, unsigned long len,
 /* Small anonymous folios behind PTEs. */
 static void gupf_test_anon(struct kunit *test)
 {
-	unsigned long addr = gupf_anon_filled(test, 8, 1);
+	unsigned long addr = gupk_anon_filled(test, 8, 1);
 	struct gupf_range *r = gupf_range(test, addr, 8, 1, 0);
 	int i;
 
@@ -732,7 +477,7 @@ static void gupf_test_hugetlb(struct kunit *test)
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
 			       (long)addr);
 	n = min_t(unsigned long, hsize >> PAGE_SHIFT, GUPF_PMD_PAGES);
-	gupf_fill(test, addr, n, 4);
+	gupk_fill(test, addr, n, 4);
 	r = gupf_range(test, addr, n, 4, 0);
 	KUNIT_ASSERT_EQ(test, r->present, (long)n);
 	KUNIT_ASSERT_TRUE(test, folio_test_hugetlb(page_folio(r->expect[0])));
@@ -740,6 +485,72 @@ static void gupf_test_hugetlb(struct kunit *test)
 
 	gupf_check_all(test, r, 0, n, n);
 	gupf_check_all(test, r, FOLL_WRITE, n, n);
+}
+
+/*
+ * A PUD-size hugetlb page: the lockless walk meets a PUD leaf.  On runs
+ * at its start, in its middle, across PMD-size offsets and at its end,
+ * all four calls, reading and writing, return its subpages with exact
+ * reference and pin counts, and count every pin in NR_FOLL_PIN_*.  A
+ * FOLL_LONGTERM pin takes the page in place when it can stay pinned
+ * there (outside ZONE_MOVABLE, the normal case); otherwise the lockless
+ * walk must leave it alone and the fallback move it or fail.
+ */
+static void gupf_test_hugetlb_pud(struct kunit *test)
+{
+	const unsigned int lt = FOLL_WRITE | FOLL_LONGTERM;
+	const struct gupk_span *sp;
+	struct gupk_pins s0, s1;
+	struct gupk_refs *refs;
+	struct gupf_range *r;
+	struct folio *folio;
+	unsigned long addr;
+	bool pinnable;
+	long pins;
+
+	addr = gupk_pud_hugetlb(test, 25, &folio);
+	pinnable = folio_is_longterm_pinnable(folio);
+	kunit_info(test, "PUD-size hugetlb page at pfn %#lx, zone %s\n",
+		   folio_pfn(folio), folio_zone(folio)->name);
+
+	for (sp = gupk_pud_spans; sp < gupk_pud_spans + ARRAY_SIZE(gupk_pud_spans);
+	     sp++) {
+		r = gupf_range(test, addr + sp->first * PAGE_SIZE, sp->nr, 25,
+			       sp->first);
+		KUNIT_ASSERT_EQ_MSG(test, r->present, sp->nr, "%s", sp->name);
+		gupk_expect_subpages(test, r->expect, sp->nr, folio, sp->first,
+				     25, sp->name);
+
+		s0 = gupk_pin_stats();
+		gupf_check_all(test, r, 0, sp->nr, sp->nr);
+		gupf_check_all(test, r, FOLL_WRITE, sp->nr, sp->nr);
+		gupf_check_kind(test, r, GUPF_PIN_ONLY, lt,
+				pinnable ? sp->nr : 0);
+		if (pinnable) {
+			gupf_check_kind(test, r, GUPF_PIN, lt, sp->nr);
+		} else {
+			refs = gupk_refs(test, sp->nr, true);
+			gupk_expect_longterm_moved(test, refs,
+						   gupf_take(refs, GUPF_PIN,
+							     r->addr, r->n, lt),
+						   sp->nr, sp->first, 25);
+			gupk_drop(refs);
+		}
+		s1 = gupk_pin_stats();
+		/* Two pinning calls for each of two flags, two long-term. */
+		pins = (pinnable ? 6 : 4) * sp->nr;
+		if (pinnable)
+			KUNIT_EXPECT_EQ_MSG(test, s1.acquired - s0.acquired,
+					    pins, "%s: NR_FOLL_PIN_ACQUIRED",
+					    sp->name);
+		else
+			KUNIT_EXPECT_GE_MSG(test, s1.acquired - s0.acquired,
+					    pins, "%s: NR_FOLL_PIN_ACQUIRED",
+					    sp->name);
+		KUNIT_EXPECT_EQ_MSG(test, s1.released - s0.released,
+				    s1.acquired - s0.acquired,
+				    "%s: NR_FOLL_PIN_RELEASED", sp->name);
+	}
 }
 
 /* shmem: the page cache pages themselves. */
@@ -753,10 +564,9 @@ static void gupf_test_shmem(struct kunit *test)
 
 	file = kunit_user_shmem_file(test, n * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = kunit_user_mmap(test, file, 0, n * PAGE_SIZE,
-			       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
-	gupf_fill(test, addr, n, 5);
+	addr = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	gupk_fill(test, addr, n, 5);
 	r = gupf_range(test, addr, n, 5, 0);
 	KUNIT_ASSERT_EQ(test, r->present, (long)n);
 	for (i = 0; i < n; i++) {
@@ -780,8 +590,8 @@ static void gupf_test_shmem(struct kunit *test)
 static void gupf_test_zero_page(struct kunit *test)
 {
 	const int n = 4;
-	unsigned long addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
-	struct gupf_refs *wr = gupf_refs(test, n, false);
+	unsigned long addr = gupk_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	struct gupk_refs *wr = gupk_refs(test, n, false);
 	struct gupf_range *r;
 	u64 val;
 	int i;
@@ -802,7 +612,7 @@ static void gupf_test_zero_page(struct kunit *test)
 
 		KUNIT_EXPECT_FALSE(test, is_zero_page(page));
 		KUNIT_EXPECT_TRUE(test, PageAnon(page));
-		KUNIT_EXPECT_EQ(test, gupf_page_word(page), 0ULL);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), 0ULL);
 		KUNIT_EXPECT_PTR_EQ(test, page,
 				    gupf_look(test, addr + i * PAGE_SIZE, 1)->pages[0]);
 	}
@@ -839,7 +649,7 @@ static void gupf_test_huge_zero_page(struct kunit *test)
  */
 static void gupf_only_write_locked(struct kunit *test, unsigned long addr,
 				   int n, unsigned int flags,
-				   struct gupf_refs *get, struct gupf_refs *pin)
+				   struct gupk_refs *get, struct gupk_refs *pin)
 {
 	struct mm_struct *mm = current->mm;
 	long got, pinned;
@@ -852,8 +662,8 @@ static void gupf_only_write_locked(struct kunit *test, unsigned long addr,
 	held = rwsem_is_locked(&mm->mmap_lock);
 	mmap_write_unlock(mm);
 
-	gupf_took(get, got);
-	gupf_took(pin, pinned);
+	gupk_took(get, got);
+	gupk_took(pin, pinned);
 	KUNIT_EXPECT_TRUE(test, held);
 }
 
@@ -865,15 +675,15 @@ static void gupf_only_write_locked(struct kunit *test, unsigned long addr,
 static void gupf_test_only_no_lock(struct kunit *test)
 {
 	const int n = 8;
-	unsigned long addr = gupf_anon_filled(test, n, 6);
+	unsigned long addr = gupk_anon_filled(test, n, 6);
 	struct gupf_view *v = gupf_look(test, addr, n);
-	struct gupf_refs *get, *pin;
+	struct gupk_refs *get, *pin;
 	unsigned int flags;
 	int i;
 
 	KUNIT_ASSERT_EQ(test, gupf_view_prefix(v), (unsigned long)n);
-	get = gupf_refs(test, n, false);
-	pin = gupf_refs(test, n, true);
+	get = gupk_refs(test, n, false);
+	pin = gupk_refs(test, n, true);
 	gupf_only_write_locked(test, addr, n, FOLL_WRITE, get, pin);
 	KUNIT_EXPECT_EQ(test, get->nr, (long)n);
 	KUNIT_EXPECT_EQ(test, pin->nr, (long)n);
@@ -881,13 +691,13 @@ static void gupf_test_only_no_lock(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], v->pages[i]);
 		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], v->pages[i]);
 	}
-	gupf_drop(get);
-	gupf_drop(pin);
+	gupk_drop(get);
+	gupk_drop(pin);
 
 	/* Pages 0-2 and 4-7 written, page 3 never touched. */
-	addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
-	gupf_fill(test, addr, 3, 7);
-	gupf_fill(test, addr + 4 * PAGE_SIZE, n - 4, 8);
+	addr = gupk_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	gupk_fill(test, addr, 3, 7);
+	gupk_fill(test, addr + 4 * PAGE_SIZE, n - 4, 8);
 	v = gupf_look(test, addr, n);
 	KUNIT_ASSERT_EQ(test, gupf_view_prefix(v), 3UL);
 
@@ -898,11 +708,11 @@ static void gupf_test_only_no_lock(struct kunit *test)
 		for (i = 0; i < min(get->nr, pin->nr); i++) {
 			KUNIT_EXPECT_PTR_EQ(test, get->pages[i], v->pages[i]);
 			KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], v->pages[i]);
-			KUNIT_EXPECT_EQ(test, gupf_page_word(pin->pages[i]),
-					gupf_tag(7, i));
+			KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[i]),
+					gupk_tag(7, i));
 		}
-		gupf_drop(get);
-		gupf_drop(pin);
+		gupk_drop(get);
+		gupk_drop(pin);
 		KUNIT_EXPECT_NULL_MSG(test, gupf_look(test, addr + 3 * PAGE_SIZE, 1)->pages[0],
 				      "_fast_only faulted the hole in (flags %#x)",
 				      flags);
@@ -922,17 +732,17 @@ static void gupf_test_only_no_lock(struct kunit *test)
 static void gupf_test_partial(struct kunit *test)
 {
 	const int n = 16;
-	struct gupf_refs *pin = gupf_refs(test, n, true);
-	struct gupf_refs *get = gupf_refs(test, n, false);
-	struct gupf_refs *slow = gupf_refs(test, n, false);
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	struct gupk_refs *get = gupk_refs(test, n, false);
+	struct gupk_refs *slow = gupk_refs(test, n, false);
 	struct gupf_view *before, *after;
 	unsigned long addr;
 	long ret;
 	int i;
 
 	/* Write pin: the second half becomes private zeroed pages. */
-	addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
-	gupf_fill(test, addr, n / 2, 9);
+	addr = gupk_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	gupk_fill(test, addr, n / 2, 9);
 	before = gupf_look(test, addr, n);
 	KUNIT_ASSERT_EQ(test, gupf_view_prefix(before), (unsigned long)n / 2);
 	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, FOLL_WRITE),
@@ -944,25 +754,25 @@ static void gupf_test_partial(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, page, after->pages[i]);
 		if (i < n / 2) {
 			KUNIT_EXPECT_PTR_EQ(test, page, before->pages[i]);
-			KUNIT_EXPECT_EQ(test, gupf_page_word(page),
-					gupf_tag(9, i));
+			KUNIT_EXPECT_EQ(test, gupk_page_word(page),
+					gupk_tag(9, i));
 		} else {
 			KUNIT_EXPECT_FALSE(test, is_zero_page(page));
-			KUNIT_EXPECT_EQ(test, gupf_page_word(page), 0ULL);
+			KUNIT_EXPECT_EQ(test, gupk_page_word(page), 0ULL);
 		}
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(page));
 	}
-	gupf_drop(pin);
+	gupk_drop(pin);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(after->pages[i]));
 
 	/* Read get: the second half reads the zero page. */
-	addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
-	gupf_fill(test, addr, n / 2, 10);
+	addr = gupk_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	gupk_fill(test, addr, n / 2, 10);
 	before = gupf_look(test, addr, n);
 	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET, addr, n, 0), (long)n);
 	mmap_read_lock(current->mm);
-	ret = gupf_took(slow, get_user_pages(addr, n, 0, slow->pages, NULL));
+	ret = gupk_took(slow, get_user_pages(addr, n, 0, slow->pages, NULL));
 	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_EQ(test, ret, (long)n);
 	after = gupf_look(test, addr, n);
@@ -972,8 +782,8 @@ static void gupf_test_partial(struct kunit *test)
 		if (i < n / 2)
 			KUNIT_EXPECT_PTR_EQ(test, get->pages[i],
 					    before->pages[i]);
-		KUNIT_EXPECT_EQ(test, gupf_page_word(get->pages[i]),
-				i < n / 2 ? gupf_tag(10, i) : 0ULL);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(get->pages[i]),
+				i < n / 2 ? gupk_tag(10, i) : 0ULL);
 	}
 }
 
@@ -981,9 +791,9 @@ static void gupf_test_partial(struct kunit *test)
 static void gupf_test_hole(struct kunit *test)
 {
 	const int n = 8;
-	unsigned long addr = gupf_anon_filled(test, n, 11);
-	struct gupf_refs *get = gupf_refs(test, n, false);
-	struct gupf_refs *pin = gupf_refs(test, n, true);
+	unsigned long addr = gupk_anon_filled(test, n, 11);
+	struct gupk_refs *get = gupk_refs(test, n, false);
+	struct gupk_refs *pin = gupk_refs(test, n, true);
 	struct gupf_view *after;
 	struct gupf_range *r;
 	int i;
@@ -1002,9 +812,9 @@ static void gupf_test_hole(struct kunit *test)
 					      PROT_READ | PROT_WRITE,
 					      MAP_PRIVATE | MAP_ANONYMOUS |
 					      MAP_FIXED, 0), addr);
-	gupf_fill(test, addr, 3, 12);
+	gupk_fill(test, addr, 3, 12);
 	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET_ONLY, addr, n, 0), 3L);
-	gupf_drop(get);
+	gupk_drop(get);
 	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, FOLL_WRITE),
 			5L);
 	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET, addr, n, 0), 5L);
@@ -1012,8 +822,8 @@ static void gupf_test_hole(struct kunit *test)
 	for (i = 0; i < 5; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], after->pages[i]);
 		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], after->pages[i]);
-		KUNIT_EXPECT_EQ(test, gupf_page_word(pin->pages[i]),
-				i < 3 ? gupf_tag(12, i) : 0ULL);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[i]),
+				i < 3 ? gupk_tag(12, i) : 0ULL);
 	}
 }
 
@@ -1029,7 +839,7 @@ static void gupf_test_hole(struct kunit *test)
 static void gupf_test_write_readonly(struct kunit *test)
 {
 	const int n = 8;
-	unsigned long addr = gupf_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	unsigned long addr = gupk_anon(test, n, PROT_READ | PROT_WRITE, 0);
 	struct gupf_range *ro, *all;
 	struct file *file;
 	loff_t pos;
@@ -1037,11 +847,11 @@ static void gupf_test_write_readonly(struct kunit *test)
 	int i;
 
 	/* Anonymous pages, then read-only shmem pages mapped over the rest. */
-	gupf_fill(test, addr, n / 2, 13);
+	gupk_fill(test, addr, n / 2, 13);
 	file = kunit_user_shmem_file(test, n / 2 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	for (i = 0; i < n / 2; i++) {
-		val = gupf_tag(14, i);
+		val = gupk_tag(14, i);
 		pos = i * PAGE_SIZE;
 		KUNIT_ASSERT_EQ(test, kernel_write(file, &val, sizeof(val), &pos),
 				(ssize_t)sizeof(val));
@@ -1061,81 +871,10 @@ static void gupf_test_write_readonly(struct kunit *test)
 
 	all = gupf_range(test, addr, n, 13, 0);
 	for (i = n / 2; i < n; i++)
-		all->word[i] = gupf_tag(14, i - n / 2);
+		all->word[i] = gupk_tag(14, i - n / 2);
 	KUNIT_ASSERT_EQ(test, all->present, (long)n);
 	gupf_check_all(test, all, FOLL_WRITE, n / 2, n / 2);
 	gupf_check_all(test, all, 0, n, n);
-}
-
-/*
- * A child process forked from the test thread, holding a copy of the
- * test's mm until released (or, with no @child, exiting at once).
- */
-struct gupf_child {
-	struct completion release;
-	struct completion done;
-	pid_t pid;
-};
-
-static int gupf_child_fn(void *arg)
-{
-	struct gupf_child *child = arg;
-
-	if (child) {
-		wait_for_completion(&child->release);
-		complete(&child->done);
-	}
-	do_exit(0);
-}
-
-static pid_t gupf_fork(struct gupf_child *child)
-{
-	struct kernel_clone_args args = {
-		.flags		= CLONE_FS | CLONE_FILES | CLONE_UNTRACED,
-		.exit_signal	= SIGCHLD,
-		.fn		= gupf_child_fn,
-		.fn_arg		= child,
-		.kthread	= 1,
-	};
-
-	return kernel_clone(&args);
-}
-
-static void gupf_child_release(struct kunit_resource *res)
-{
-	struct gupf_child *child = res->data;
-	int status;
-
-	complete(&child->release);
-	wait_for_completion(&child->done);
-	/* Reaps the child when this thread is its parent. */
-	kernel_wait(child->pid, &status);
-}
-
-static int gupf_child_init(struct kunit_resource *res, void *context)
-{
-	struct gupf_child *child = context;
-
-	child->pid = gupf_fork(child);
-	if (child->pid < 0)
-		return child->pid;
-	res->data = child;
-	return 0;
-}
-
-/* Fork a child that keeps a copy of the mm until the case ends. */
-static void gupf_fork_held(struct kunit *test)
-{
-	struct gupf_child *child;
-
-	child = kunit_kzalloc(test, sizeof(*child), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, child);
-	init_completion(&child->release);
-	init_completion(&child->done);
-	KUNIT_ASSERT_NOT_NULL(test,
-			      kunit_alloc_resource(test, gupf_child_init,
-						   gupf_child_release,
-						   GFP_KERNEL, child));
 }
 
 /*
@@ -1147,11 +886,11 @@ static void gupf_fork_held(struct kunit *test)
 static void gupf_test_pin_after_fork(struct kunit *test)
 {
 	const int n = 4;
-	unsigned long addr = gupf_anon_filled(test, n, 15);
+	unsigned long addr = gupk_anon_filled(test, n, 15);
 	struct gupf_view *shared = gupf_look(test, addr, n);
-	struct gupf_refs *get = gupf_refs(test, n, false);
-	struct gupf_refs *pin = gupf_refs(test, n, true);
-	struct gupf_refs *again = gupf_refs(test, n, true);
+	struct gupk_refs *get = gupk_refs(test, n, false);
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	struct gupk_refs *again = gupk_refs(test, n, true);
 	struct gupf_view *now;
 	int i;
 
@@ -1159,18 +898,18 @@ static void gupf_test_pin_after_fork(struct kunit *test)
 	for (i = 0; i < n; i++)
 		KUNIT_ASSERT_TRUE(test, PageAnonExclusive(shared->pages[i]));
 
-	gupf_fork_held(test);
+	gupk_fork_held(test);
 	for (i = 0; i < n; i++)
 		KUNIT_ASSERT_FALSE_MSG(test, PageAnonExclusive(shared->pages[i]),
 				       "fork left page %d exclusive", i);
 
 	KUNIT_EXPECT_EQ(test, gupf_take(pin, GUPF_PIN_ONLY, addr, n, 0), 0L);
-	gupf_drop(pin);
+	gupk_drop(pin);
 
 	gupf_take(get, GUPF_GET_ONLY, addr, n, 0);
 	for (i = 0; i < get->nr; i++)
 		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], shared->pages[i]);
-	gupf_drop(get);
+	gupk_drop(get);
 
 	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, 0), (long)n);
 	now = gupf_look(test, addr, n);
@@ -1181,7 +920,7 @@ static void gupf_test_pin_after_fork(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, page, now->pages[i]);
 		KUNIT_EXPECT_TRUE(test, PageAnon(page));
 		KUNIT_EXPECT_TRUE(test, PageAnonExclusive(page));
-		KUNIT_EXPECT_EQ(test, gupf_page_word(page), gupf_tag(15, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), gupk_tag(15, i));
 	}
 
 	/* Now exclusive, the pages can be pinned without the slow path. */
@@ -1189,12 +928,12 @@ static void gupf_test_pin_after_fork(struct kunit *test)
 			(long)n);
 	for (i = 0; i < again->nr; i++)
 		KUNIT_EXPECT_PTR_EQ(test, again->pages[i], pin->pages[i]);
-	gupf_drop(again);
+	gupk_drop(again);
 
-	KUNIT_ASSERT_EQ(test, put_user(gupf_tag(16, 0), (u64 __user *)addr), 0);
-	KUNIT_EXPECT_EQ(test, gupf_page_word(pin->pages[0]), gupf_tag(16, 0));
-	KUNIT_EXPECT_EQ(test, gupf_page_word(shared->pages[0]),
-			gupf_tag(15, 0));
+	KUNIT_ASSERT_EQ(test, put_user(gupk_tag(16, 0), (u64 __user *)addr), 0);
+	KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[0]), gupk_tag(16, 0));
+	KUNIT_EXPECT_EQ(test, gupk_page_word(shared->pages[0]),
+			gupk_tag(15, 0));
 }
 
 /*
@@ -1207,8 +946,8 @@ static void gupf_test_longterm(struct kunit *test)
 {
 	const unsigned int flags = FOLL_WRITE | FOLL_LONGTERM;
 	const int n = 8;
-	struct gupf_refs *pin = gupf_refs(test, n, true);
-	struct gupf_pin_stats s0, s1;
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	struct gupk_pins s0, s1;
 	struct gupf_view *old, *now;
 	unsigned long addr;
 	long pinnable;
@@ -1216,7 +955,7 @@ static void gupf_test_longterm(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_MIGRATION))
 		kunit_skip(test, "needs CONFIG_MIGRATION");
-	addr = gupf_anon_filled(test, n, 17);
+	addr = gupk_anon_filled(test, n, 17);
 	old = gupf_look(test, addr, n);
 	KUNIT_ASSERT_EQ(test, gupf_view_prefix(old), (unsigned long)n);
 	for (i = 0; i < n; i++)
@@ -1231,9 +970,9 @@ static void gupf_test_longterm(struct kunit *test)
 			pinnable);
 	for (i = 0; i < pin->nr; i++)
 		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], old->pages[i]);
-	gupf_drop(pin);
+	gupk_drop(pin);
 
-	s0 = gupf_pin_stats();
+	s0 = gupk_pin_stats();
 	KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, flags),
 			(long)n);
 	now = gupf_look(test, addr, n);
@@ -1245,11 +984,11 @@ static void gupf_test_longterm(struct kunit *test)
 		if (page_zonenum(old->pages[i]) == ZONE_MOVABLE)
 			KUNIT_EXPECT_PTR_NE(test, page, old->pages[i]);
 		KUNIT_EXPECT_PTR_EQ(test, page, now->pages[i]);
-		KUNIT_EXPECT_EQ(test, gupf_page_word(page), gupf_tag(17, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), gupk_tag(17, i));
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(page));
 	}
-	gupf_drop(pin);
-	s1 = gupf_pin_stats();
+	gupk_drop(pin);
+	s1 = gupk_pin_stats();
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(now->pages[i]));
 	KUNIT_EXPECT_GE(test, s1.acquired - s0.acquired, (long)n);
@@ -1257,44 +996,29 @@ static void gupf_test_longterm(struct kunit *test)
 			s1.released - s0.released);
 }
 
-/* memfd_secret(2), or a negative errno. */
-static long gupf_memfd_secret(void)
-{
-#if defined(CONFIG_SECRETMEM) && defined(__NR_memfd_secret)
-	return gupf_syscall(__NR_memfd_secret, 0, 0, 0);
-#else
-	return -EOPNOTSUPP;
-#endif
-}
-
 /* Secret memory is refused by the fast calls, as by the slow ones. */
 static void gupf_test_secretmem(struct kunit *test)
 {
 	const int n = 2;
-	long fd = gupf_memfd_secret();
+	long fd = gupk_memfd_secret();
 	struct gupf_range *r;
 	struct file *file;
 	unsigned long addr;
-	long err;
 	int i;
 
 	if (fd < 0)
 		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
 			   fd);
-	err = do_sys_ftruncate(fd, n * PAGE_SIZE, 0);
-	file = err ? ERR_PTR(err) : fget(fd);
-	close_fd(fd);
-	file = kunit_user_adopt_file(test, file ? file : ERR_PTR(-EBADF));
+	file = gupk_secret_file(test, fd, n * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = kunit_user_mmap(test, file, 0, n * PAGE_SIZE,
-			       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
-	gupf_fill(test, addr, n, 18);
+	addr = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	gupk_fill(test, addr, n, 18);
 	for (i = 0; i < n; i++) {
 		u64 val = 0;
 
 		KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)(addr + i * PAGE_SIZE)), 0);
-		KUNIT_EXPECT_EQ(test, val, gupf_tag(18, i));
+		KUNIT_EXPECT_EQ(test, val, gupk_tag(18, i));
 	}
 
 	/* Empty expectations: nothing may be taken, so no count may move. */
@@ -1311,7 +1035,7 @@ static void gupf_test_secretmem(struct kunit *test)
  */
 static void gupf_test_bad_range(struct kunit *test)
 {
-	unsigned long addr = gupf_anon_filled(test, 2, 19);
+	unsigned long addr = gupk_anon_filled(test, 2, 19);
 	struct gupf_range *r = gupf_range(test, addr, 2, 19, 0);
 	struct gupf_range *top;
 	enum gupf_kind kind;
@@ -1442,7 +1166,7 @@ static void gupf_stress_fill(struct gupf_stress *s, unsigned int c,
 
 	/* Faults may fail (a range write-protected meanwhile): ignored. */
 	for (i = first; i < first + n && i < p->n; i++)
-		if (put_user(gupf_tag(GUPF_CHURN_SEED + c, i),
+		if (put_user(gupk_tag(GUPF_CHURN_SEED + c, i),
 			     (u64 __user *)(p->addr + i * PAGE_SIZE)))
 			break;
 }
@@ -1495,7 +1219,7 @@ static void gupf_stress_ref(struct gupf_worker *w, const struct gupf_part *p)
 		}
 	}
 	gupf_stress_count(s, GUPF_ST_PAGES);
-	gupf_release(w->pages, ret, w->pin);
+	gupk_release(w->pages, ret, w->pin);
 }
 
 /*
@@ -1509,8 +1233,8 @@ static bool gupf_stress_page_ok(struct gupf_worker *w, enum gupf_kind kind,
 {
 	struct gupf_stress *s = w->s;
 	struct page *page = w->pages[i];
-	u64 want = gupf_tag(GUPF_CHURN_SEED + c, first + i);
-	u64 word = gupf_page_word(page);
+	u64 want = gupk_tag(GUPF_CHURN_SEED + c, first + i);
+	u64 word = gupk_page_word(page);
 	bool zero = is_zero_page(page) ||
 		    is_huge_zero_page(compound_head(page));
 
@@ -1567,7 +1291,7 @@ static void gupf_stress_churn(struct gupf_worker *w)
 			break;
 		gupf_stress_count(s, GUPF_ST_PAGES);
 	}
-	gupf_release(w->pages, ret, w->pin);
+	gupk_release(w->pages, ret, w->pin);
 }
 
 static void gupf_pinner_step(struct gupf_worker *w)
@@ -1668,7 +1392,7 @@ static void gupf_protector_step(struct gupf_worker *w)
 
 	if (!s->can_mprotect || !gupf_rand(w, 3)) {
 		/* The child exits at once; its copy of the mm goes with it. */
-		pid = gupf_fork(NULL);
+		pid = gupk_fork(NULL);
 		if (pid < 0) {
 			gupf_stress_error(s, "fork: %d", pid);
 			return;
@@ -1726,17 +1450,16 @@ static void gupf_stress_setup_ref(struct kunit *test, struct gupf_stress *s)
 	unsigned long addr;
 	struct file *file;
 
-	addr = gupf_anon_filled(test, GUPF_REF_SMALL, 20);
+	addr = gupk_anon_filled(test, GUPF_REF_SMALL, 20);
 	KUNIT_ASSERT_EQ(test, do_madvise(s->mm, addr, GUPF_REF_SMALL * PAGE_SIZE,
 					 MADV_DONTFORK), 0);
 	gupf_stress_ref_range(test, s, addr, GUPF_REF_SMALL);
 
 	file = kunit_user_shmem_file(test, GUPF_REF_SHMEM * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = kunit_user_mmap(test, file, 0, GUPF_REF_SHMEM * PAGE_SIZE,
-			       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
-	gupf_fill(test, addr, GUPF_REF_SHMEM, 21);
+	addr = gupk_map_file(test, file, GUPF_REF_SHMEM,
+			     PROT_READ | PROT_WRITE, MAP_SHARED);
+	gupk_fill(test, addr, GUPF_REF_SHMEM, 21);
 	gupf_stress_ref_range(test, s, addr, GUPF_REF_SHMEM);
 
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
@@ -1745,7 +1468,7 @@ static void gupf_stress_setup_ref(struct kunit *test, struct gupf_stress *s)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
 	KUNIT_ASSERT_EQ(test, do_madvise(s->mm, addr, PMD_SIZE, MADV_DONTFORK),
 			0);
-	gupf_fill(test, addr, GUPF_PMD_PAGES, 22);
+	gupk_fill(test, addr, GUPF_PMD_PAGES, 22);
 	gupf_stress_ref_range(test, s, addr, GUPF_PMD_PAGES);
 }
 
@@ -1754,7 +1477,7 @@ static void gupf_stress_setup_churn(struct kunit *test, struct gupf_stress *s)
 	struct gupf_part *p = &s->churn[GUPF_CHURN_SMALL_RANGE];
 	unsigned long addr;
 
-	p->addr = gupf_anon(test, GUPF_CHURN_SMALL, PROT_READ | PROT_WRITE, 0);
+	p->addr = gupk_anon(test, GUPF_CHURN_SMALL, PROT_READ | PROT_WRITE, 0);
 	p->n = GUPF_CHURN_SMALL;
 	gupf_stress_fill(s, GUPF_CHURN_SMALL_RANGE, 0, p->n);
 
@@ -1823,9 +1546,9 @@ static void gupf_test_concurrent(struct kunit *test)
 {
 	struct gupf_worker *w[4];
 	struct gupf_stress *s;
-	struct gupf_pin_stats s0, s1;
+	struct gupk_pins s0, s1;
 	struct gupf_counts *c;
-	struct gupf_refs *hold;
+	struct gupk_refs *hold;
 	struct page **all;
 	unsigned long total = 0, i, j;
 	long ret;
@@ -1845,7 +1568,7 @@ static void gupf_test_concurrent(struct kunit *test)
 	 */
 	for (i = 0; i < s->nref; i++)
 		total += s->ref[i].n;
-	hold = gupf_refs(test, total, false);
+	hold = gupk_refs(test, total, false);
 	all = kunit_kcalloc(test, total, sizeof(*all), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, all);
 	for (i = 0; i < s->nref; i++) {
@@ -1871,7 +1594,7 @@ static void gupf_test_concurrent(struct kunit *test)
 	w[3] = gupf_worker(test, s, gupf_protector_step, false, 0xc2b2ae35);
 
 	/* From here until every worker stopped, nothing may abort the case. */
-	s0 = gupf_pin_stats();
+	s0 = gupk_pin_stats();
 	s->deadline = jiffies + msecs_to_jiffies(GUPF_STRESS_MS);
 	KUNIT_ASSERT_TRUE_MSG(test, gupf_start(w, ARRAY_SIZE(w)),
 			      "cannot start the worker threads");
@@ -1881,7 +1604,7 @@ static void gupf_test_concurrent(struct kunit *test)
 		put_task_struct(w[i]->task);
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0L, "worker %lu", i);
 	}
-	s1 = gupf_pin_stats();
+	s1 = gupk_pin_stats();
 
 	for (i = 0; i < GUPF_STATS; i++)
 		kunit_info(test, "%s: %ld\n", gupf_stat_name[i],
@@ -1920,6 +1643,7 @@ static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_thp_pmd),
 	KUNIT_CASE(gupf_test_thp_pte),
 	KUNIT_CASE(gupf_test_hugetlb),
+	KUNIT_CASE(gupf_test_hugetlb_pud),
 	KUNIT_CASE(gupf_test_shmem),
 	KUNIT_CASE(gupf_test_zero_page),
 	KUNIT_CASE(gupf_test_huge_zero_page),

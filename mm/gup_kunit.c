@@ -39,9 +39,10 @@
 #include <linux/vmstat.h>
 
 #ifdef CONFIG_X86_64
-#include <asm/syscall.h>
 #include <asm/vsyscall.h>
 #endif
+
+#include "gup_kunit_util.h"
 
 /* Number of small pages most cases work on. */
 #define GUP_TEST_PAGES	4
@@ -49,35 +50,6 @@
 /* ---------------------------------------------------------------------- */
 /* Values written through the user mapping                                */
 /* ---------------------------------------------------------------------- */
-
-/* A value that identifies page @index of a buffer filled with @seed. */
-static u64 gup_test_tag(unsigned int seed, unsigned long index)
-{
-	return 0x6775702d00000000ULL | ((u64)seed << 20) | index;
-}
-
-/* Store the tag of each page at the start of that page, from user side. */
-static void gup_test_fill(struct kunit *test, unsigned long addr,
-			  unsigned long npages, unsigned int seed)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++) {
-		u64 __user *p = (u64 __user *)(addr + i * PAGE_SIZE);
-
-		KUNIT_ASSERT_EQ(test, put_user(gup_test_tag(seed, i), p), 0);
-	}
-}
-
-/* The first eight bytes of @page, read through the kernel mapping. */
-static u64 gup_test_page_word(struct page *page)
-{
-	u64 *p = kmap_local_page(page);
-	u64 val = *p;
-
-	kunmap_local(p);
-	return val;
-}
 
 static void gup_test_set_page_word(struct page *page, u64 val)
 {
@@ -115,80 +87,11 @@ static void gup_test_write_file_word(struct kunit *test, struct file *file,
 }
 
 /* ---------------------------------------------------------------------- */
-/* References returned by GUP, owned by the test case                     */
+/* The calls, their references owned by the test case (struct gupk_refs) */
 /* ---------------------------------------------------------------------- */
 
-/*
- * The pages array of one GUP call.  @nr is how many entries hold a
- * reference; @pinned says whether they are FOLL_PIN pins or FOLL_GET
- * references.  Whatever is still held when the case ends is dropped by the
- * resource release.
- */
-struct gup_test_refs {
-	struct kunit *test;
-	struct page **pages;
-	unsigned long max;
-	long nr;
-	bool pinned;
-};
-
-static void gup_test_drop(struct gup_test_refs *refs)
-{
-	long i;
-
-	/* Single pins go through unpin_user_page(), so both are exercised. */
-	if (refs->pinned && refs->nr == 1)
-		unpin_user_page(refs->pages[0]);
-	else if (refs->pinned)
-		unpin_user_pages(refs->pages, refs->nr);
-	else
-		for (i = 0; i < refs->nr; i++)
-			put_page(refs->pages[i]);
-	refs->nr = 0;
-}
-
-static void gup_test_refs_release(struct kunit_resource *res)
-{
-	gup_test_drop(res->data);
-}
-
-static int gup_test_refs_init(struct kunit_resource *res, void *context)
-{
-	res->data = context;
-	return 0;
-}
-
-static struct gup_test_refs *gup_test_refs(struct kunit *test,
-					   unsigned long max, bool pinned)
-{
-	struct gup_test_refs *refs;
-
-	refs = kunit_kzalloc(test, sizeof(*refs), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, refs);
-	refs->pages = kunit_kcalloc(test, max, sizeof(*refs->pages),
-				    GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, refs->pages);
-	refs->test = test;
-	refs->max = max;
-	refs->pinned = pinned;
-	KUNIT_ASSERT_NOT_NULL(test,
-			      kunit_alloc_resource(test, gup_test_refs_init,
-						   gup_test_refs_release,
-						   GFP_KERNEL, refs));
-	return refs;
-}
-
-/* Record the result of a GUP call made on @refs->pages; returns @ret. */
-static long gup_test_took(struct gup_test_refs *refs, long ret)
-{
-	if (ret > 0)
-		refs->nr = ret;
-	KUNIT_EXPECT_LE(refs->test, ret, (long)refs->max);
-	return ret;
-}
-
 /* get_user_pages() or pin_user_pages() with the mmap lock held. */
-static long gup_test_grab(struct gup_test_refs *refs, unsigned long start,
+static long gup_test_grab(struct gupk_refs *refs, unsigned long start,
 			  unsigned long nr, unsigned int flags)
 {
 	struct mm_struct *mm = current->mm;
@@ -200,11 +103,11 @@ static long gup_test_grab(struct gup_test_refs *refs, unsigned long start,
 	else
 		ret = get_user_pages(start, nr, flags, refs->pages, NULL);
 	mmap_read_unlock(mm);
-	return gup_test_took(refs, ret);
+	return gupk_took(refs, ret);
 }
 
 /* get_user_pages_fast() or pin_user_pages_fast(). */
-static long gup_test_grab_fast(struct gup_test_refs *refs,
+static long gup_test_grab_fast(struct gupk_refs *refs,
 			       unsigned long start, int nr, unsigned int flags)
 {
 	long ret;
@@ -213,7 +116,7 @@ static long gup_test_grab_fast(struct gup_test_refs *refs,
 		ret = pin_user_pages_fast(start, nr, flags, refs->pages);
 	else
 		ret = get_user_pages_fast(start, nr, flags, refs->pages);
-	return gup_test_took(refs, ret);
+	return gupk_took(refs, ret);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -221,92 +124,42 @@ static long gup_test_grab_fast(struct gup_test_refs *refs,
 /* ---------------------------------------------------------------------- */
 
 struct gup_test_walk {
+	struct gupk_walk walk;
 	unsigned long start;
 	unsigned long present;	/* small pages mapped in the range */
 	struct page *first;	/* page mapped at @start, if any */
 	bool first_huge;	/* ... and whether by a PMD or hugetlb entry */
 };
 
-static void gup_test_walk_note(struct gup_test_walk *w, unsigned long addr,
-			       struct page *page, unsigned long nr, bool huge)
+static void gup_test_walk_note(struct gupk_walk *walk, unsigned long addr,
+			       unsigned long end, struct page *page, bool huge)
 {
-	if (!page)
-		return;
-	w->present += nr;
+	struct gup_test_walk *w = container_of(walk, struct gup_test_walk,
+					       walk);
+
+	w->present += (end - addr) >> PAGE_SHIFT;
 	if (addr == w->start) {
 		w->first = page;
 		w->first_huge = huge;
 	}
 }
 
-static int gup_test_walk_pte(pte_t *ptep, unsigned long addr,
-			     unsigned long next, struct mm_walk *walk)
-{
-	pte_t pte = ptep_get(ptep);
-
-	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
-		gup_test_walk_note(walk->private, addr, pte_page(pte), 1,
-				   false);
-	return 0;
-}
-
-static int gup_test_walk_pmd(pmd_t *pmdp, unsigned long addr,
-			     unsigned long next, struct mm_walk *walk)
-{
-	spinlock_t *ptl;	/* held while a huge pmd is read */
-	pmd_t pmd;
-
-	ptl = pmd_trans_huge_lock(pmdp, walk->vma);
-	if (!ptl)
-		return 0;
-	pmd = *pmdp;
-	if (pmd_present(pmd))
-		gup_test_walk_note(walk->private, addr,
-				   pmd_page(pmd) +
-				   ((addr & ~PMD_MASK) >> PAGE_SHIFT),
-				   (next - addr) >> PAGE_SHIFT, true);
-	spin_unlock(ptl);
-	walk->action = ACTION_CONTINUE;
-	return 0;
-}
-
-static int gup_test_walk_hugetlb(pte_t *ptep, unsigned long hmask,
-				 unsigned long addr, unsigned long next,
-				 struct mm_walk *walk)
-{
-#ifdef CONFIG_HUGETLB_PAGE
-	pte_t pte = huge_ptep_get(ptep);
-
-	if (pte_present(pte))
-		gup_test_walk_note(walk->private, addr,
-				   pte_page(pte) + ((addr & ~hmask) >> PAGE_SHIFT),
-				   (next - addr) >> PAGE_SHIFT, true);
-#endif
-	return 0;
-}
-
-static const struct mm_walk_ops gup_test_walk_ops = {
-	.pmd_entry	= gup_test_walk_pmd,
-	.pte_entry	= gup_test_walk_pte,
-	.hugetlb_entry	= gup_test_walk_hugetlb,
-};
-
 static struct gup_test_walk gup_test_look(unsigned long start,
 					  unsigned long len)
 {
-	struct gup_test_walk w = { .start = start };
-	struct mm_struct *mm = current->mm;
+	struct gup_test_walk w = {
+		.walk.note = gup_test_walk_note,
+		.start = start,
+	};
 
-	mmap_read_lock(mm);
-	walk_page_range(mm, start, start + len, &gup_test_walk_ops, &w);
-	mmap_read_unlock(mm);
+	gupk_walk(&w.walk, start, start + len);
 	return w;
 }
 
 /* The page the page tables map at @addr (no reference taken), or NULL. */
 static struct page *gup_test_mapped(unsigned long addr)
 {
-	return gup_test_look(addr, PAGE_SIZE).first;
+	return gupk_mapped(addr, NULL);
 }
 
 static unsigned long gup_test_present(unsigned long addr, unsigned long len)
@@ -327,104 +180,15 @@ static void gup_test_expect_present(struct kunit *test, unsigned long addr,
 /* Counters                                                               */
 /* ---------------------------------------------------------------------- */
 
-/*
- * Reference counts are read after draining the per-CPU LRU batches, which
- * hold references of their own on recently faulted or touched pages.
- */
+/* The reference count of @page's folio, LRU batches drained. */
 static int gup_test_refcount(struct page *page)
 {
-	lru_add_drain_all();
-	return folio_ref_count(page_folio(page));
-}
-
-static int gup_test_pincount(struct folio *folio)
-{
-	return atomic_read(folio_pincount_ptr(folio));
-}
-
-/*
- * Exact value of a node vmstat item summed over all nodes: the folded
- * per-node totals plus every CPU's not yet folded delta.  A fold moving a
- * delta into the total while we read would be counted twice or not at all,
- * so read again until the totals did not move during the read.
- */
-static long gup_test_node_total(enum node_stat_item item)
-{
-	struct pglist_data *pgdat;
-	long sum = 0;
-
-	for_each_online_pgdat(pgdat)
-		sum += atomic_long_read(&pgdat->vm_stat[item]);
-	return sum;
-}
-
-static long gup_test_node_deltas(enum node_stat_item item)
-{
-	struct pglist_data *pgdat;
-	long sum = 0;
-	int cpu;
-
-	for_each_online_pgdat(pgdat)
-		for_each_possible_cpu(cpu)
-			sum += READ_ONCE(per_cpu_ptr(pgdat->per_cpu_nodestats,
-						     cpu)->vm_node_stat_diff[item]);
-	return sum;
-}
-
-static long gup_test_node_stat(enum node_stat_item item)
-{
-	long before, deltas, after;
-	int tries = 100;
-
-	do {
-		before = gup_test_node_total(item);
-		deltas = gup_test_node_deltas(item);
-		after = gup_test_node_total(item);
-	} while (before != after && --tries);
-	return after + deltas;
-}
-
-struct gup_test_pins {
-	long acquired;
-	long released;
-};
-
-static struct gup_test_pins gup_test_pin_stats(void)
-{
-	struct gup_test_pins s = {
-		.acquired = gup_test_node_stat(NR_FOLL_PIN_ACQUIRED),
-		.released = gup_test_node_stat(NR_FOLL_PIN_RELEASED),
-	};
-
-	return s;
+	return gupk_refcount(page_folio(page));
 }
 
 /* ---------------------------------------------------------------------- */
 /* Mapping helpers                                                        */
 /* ---------------------------------------------------------------------- */
-
-static unsigned long gup_test_anon(struct kunit *test, unsigned long npages,
-				   unsigned long prot, unsigned long flags)
-{
-	unsigned long addr;
-
-	addr = kunit_user_mmap_anon(test, npages * PAGE_SIZE, prot, flags);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
-			       (long)addr);
-	return addr;
-}
-
-/* Anonymous read-write pages, written (so populated) with tags. */
-static unsigned long gup_test_anon_filled(struct kunit *test,
-					  unsigned long npages,
-					  unsigned int seed)
-{
-	unsigned long addr;
-
-	addr = gup_test_anon(test, npages, PROT_READ | PROT_WRITE, 0);
-	gup_test_fill(test, addr, npages, seed);
-	return addr;
-}
 
 /* A shmem file of @npages pages whose page i starts with tag(@seed, i). */
 static struct file *gup_test_shmem_filled(struct kunit *test,
@@ -438,28 +202,15 @@ static struct file *gup_test_shmem_filled(struct kunit *test,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	for (i = 0; i < npages; i++)
 		gup_test_write_file_word(test, file, i * PAGE_SIZE,
-					 gup_test_tag(seed, i));
+					 gupk_tag(seed, i));
 	return file;
-}
-
-static unsigned long gup_test_map_file(struct kunit *test, struct file *file,
-				       unsigned long npages,
-				       unsigned long prot, unsigned long flags)
-{
-	unsigned long addr;
-
-	addr = kunit_user_mmap(test, file, 0, npages * PAGE_SIZE, prot, flags,
-			       0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "mmap: %ld",
-			       (long)addr);
-	return addr;
 }
 
 /* The page cache page of @file at @index, with a reference held by @test. */
 static struct page *gup_test_cache_page(struct kunit *test, struct file *file,
 					pgoff_t index)
 {
-	struct gup_test_refs *refs = gup_test_refs(test, 1, false);
+	struct gupk_refs *refs = gupk_refs(test, 1, false);
 	struct page *page;
 
 	page = shmem_read_mapping_page(file->f_mapping, index);
@@ -495,8 +246,8 @@ static void gup_test_mapped_pages(struct kunit *test, unsigned long addr,
 static void gup_test_check_refs(struct kunit *test, bool pinned, bool fast)
 {
 	unsigned int seed = 1 + 2 * pinned + fast;
-	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, seed);
-	struct gup_test_refs *refs = gup_test_refs(test, GUP_TEST_PAGES, pinned);
+	unsigned long addr = gupk_anon_filled(test, GUP_TEST_PAGES, seed);
+	struct gupk_refs *refs = gupk_refs(test, GUP_TEST_PAGES, pinned);
 	int unit = pinned ? GUP_PIN_COUNTING_BIAS : 1;
 	struct page *mapped[GUP_TEST_PAGES];
 	int before[GUP_TEST_PAGES];
@@ -516,14 +267,14 @@ static void gup_test_check_refs(struct kunit *test, bool pinned, bool fast)
 	KUNIT_ASSERT_EQ(test, ret, GUP_TEST_PAGES);
 	for (i = 0; i < GUP_TEST_PAGES; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, refs->pages[i], mapped[i]);
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(mapped[i]),
-				gup_test_tag(seed, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(mapped[i]),
+				gupk_tag(seed, i));
 		KUNIT_EXPECT_EQ(test, gup_test_refcount(mapped[i]),
 				before[i] + unit);
 		KUNIT_EXPECT_EQ(test, page_maybe_dma_pinned(mapped[i]), pinned);
 	}
 
-	gup_test_drop(refs);
+	gupk_drop(refs);
 	for (i = 0; i < GUP_TEST_PAGES; i++) {
 		KUNIT_EXPECT_EQ(test, gup_test_refcount(mapped[i]), before[i]);
 		KUNIT_EXPECT_FALSE(test, page_maybe_dma_pinned(mapped[i]));
@@ -547,9 +298,9 @@ static void gup_test_pin_refcount(struct kunit *test)
 /* A range running into an unmapped hole returns the mapped prefix. */
 static void gup_test_short_count(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, 3);
-	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
-	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	unsigned long addr = gupk_anon_filled(test, GUP_TEST_PAGES, 3);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
 	int i;
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(addr + 2 * PAGE_SIZE, 2 * PAGE_SIZE),
@@ -560,17 +311,17 @@ static void gup_test_short_count(struct kunit *test)
 					    FOLL_WRITE), 2);
 	for (i = 0; i < min(get->nr, pin->nr); i++) {
 		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], pin->pages[i]);
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(pin->pages[i]),
-				gup_test_tag(3, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[i]),
+				gupk_tag(3, i));
 	}
 }
 
 /* Asking for no pages takes nothing and returns 0. */
 static void gup_test_no_pages(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon_filled(test, 1, 4);
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
-	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	unsigned long addr = gupk_anon_filled(test, 1, 4);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
+	struct gupk_refs *pin = gupk_refs(test, 1, true);
 	int before = gup_test_refcount(gup_test_mapped(addr));
 
 	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 0, 0), 0);
@@ -586,8 +337,8 @@ static void gup_test_no_pages(struct kunit *test)
 static void gup_test_expect_refused(struct kunit *test, unsigned long addr,
 				    unsigned int flags, long err)
 {
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
-	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
+	struct gupk_refs *pin = gupk_refs(test, 1, true);
 
 	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, flags), err);
 	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 1, flags), err);
@@ -598,7 +349,7 @@ static void gup_test_expect_refused(struct kunit *test, unsigned long addr,
 /* An address with no VMA fails with -EFAULT. */
 static void gup_test_unmapped(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, 1, PROT_READ | PROT_WRITE, 0);
+	unsigned long addr = gupk_anon(test, 1, PROT_READ | PROT_WRITE, 0);
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(addr, PAGE_SIZE), 0);
 	gup_test_expect_refused(test, addr, 0, -EFAULT);
@@ -631,7 +382,7 @@ static const struct file_operations gup_test_pfnmap_fops = {
  */
 static void gup_test_pfnmap(struct kunit *test)
 {
-	const u64 marker = gup_test_tag(5, 0);
+	const u64 marker = gupk_tag(5, 0);
 	unsigned long addr;
 	struct page *page;
 	struct file *file;
@@ -644,8 +395,8 @@ static void gup_test_pfnmap(struct kunit *test)
 	if (IS_ERR(file))
 		__free_page(page);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = gup_test_map_file(test, file, 1, PROT_READ | PROT_WRITE,
-				 MAP_SHARED);
+	addr = gupk_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
 
 	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), marker);
 	gup_test_expect_refused(test, addr, 0, -EFAULT);
@@ -659,8 +410,8 @@ static void gup_test_pfnmap(struct kunit *test)
 /* FOLL_WRITE on a read-only mapping fails; a read succeeds. */
 static void gup_test_write_readonly(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, 1, PROT_READ, MAP_POPULATE);
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	unsigned long addr = gupk_anon(test, 1, PROT_READ, MAP_POPULATE);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
 
 	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
 	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, 0), 1);
@@ -674,13 +425,13 @@ static void gup_test_write_readonly(struct kunit *test)
 static void gup_test_force_cow(struct kunit *test)
 {
 	struct file *file = gup_test_shmem_filled(test, 1, 6);
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
-	struct gup_test_refs *cow = gup_test_refs(test, 1, false);
-	const u64 orig = gup_test_tag(6, 0), poke = gup_test_tag(7, 0);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
+	struct gupk_refs *cow = gupk_refs(test, 1, false);
+	const u64 orig = gupk_tag(6, 0), poke = gupk_tag(7, 0);
 	struct page *cache = gup_test_cache_page(test, file, 0);
 	unsigned long addr;
 
-	addr = gup_test_map_file(test, file, 1, PROT_READ, MAP_PRIVATE);
+	addr = gupk_map_file(test, file, 1, PROT_READ, MAP_PRIVATE);
 	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), orig);
 
 	/* Without FOLL_FORCE the write is refused. */
@@ -689,18 +440,18 @@ static void gup_test_force_cow(struct kunit *test)
 	/* A read returns the page cache page itself. */
 	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, 1, 0), 1);
 	KUNIT_EXPECT_PTR_EQ(test, get->pages[0], cache);
-	gup_test_drop(get);
+	gupk_drop(get);
 
 	KUNIT_ASSERT_EQ(test, gup_test_grab(cow, addr, 1,
 					    FOLL_FORCE | FOLL_WRITE), 1);
 	KUNIT_EXPECT_PTR_NE(test, cow->pages[0], cache);
 	KUNIT_EXPECT_TRUE(test, PageAnon(cow->pages[0]));
-	KUNIT_EXPECT_EQ(test, gup_test_page_word(cow->pages[0]), orig);
+	KUNIT_EXPECT_EQ(test, gupk_page_word(cow->pages[0]), orig);
 	gup_test_set_page_word(cow->pages[0], poke);
-	gup_test_drop(cow);
+	gupk_drop(cow);
 
 	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), poke);
-	KUNIT_EXPECT_EQ(test, gup_test_page_word(cache), orig);
+	KUNIT_EXPECT_EQ(test, gupk_page_word(cache), orig);
 	KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file, 0), orig);
 }
 
@@ -708,84 +459,21 @@ static void gup_test_force_cow(struct kunit *test)
 static void gup_test_force_shared(struct kunit *test)
 {
 	struct file *file = gup_test_shmem_filled(test, 1, 8);
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
 	struct page *cache = gup_test_cache_page(test, file, 0);
 	unsigned long addr;
 
-	addr = gup_test_map_file(test, file, 1, PROT_READ, MAP_SHARED);
+	addr = gupk_map_file(test, file, 1, PROT_READ, MAP_SHARED);
 	gup_test_expect_refused(test, addr, FOLL_FORCE | FOLL_WRITE, -EFAULT);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, 1, FOLL_FORCE), 1);
 	KUNIT_EXPECT_PTR_EQ(test, get->pages[0], cache);
 	KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file, 0),
-			gup_test_tag(8, 0));
+			gupk_tag(8, 0));
 }
 
 /* ---------------------------------------------------------------------- */
 /* Pinning pages shared with a forked child                               */
 /* ---------------------------------------------------------------------- */
-
-/*
- * A child process forked from the test thread: it owns a copy of the
- * test's mm (so anonymous pages become COW-shared with it) and keeps it
- * until released.
- */
-struct gup_test_child {
-	struct completion release;
-	struct completion done;
-	pid_t pid;
-};
-
-static int gup_test_child_fn(void *arg)
-{
-	struct gup_test_child *child = arg;
-
-	wait_for_completion(&child->release);
-	complete(&child->done);
-	do_exit(0);
-}
-
-static void gup_test_child_release(struct kunit_resource *res)
-{
-	struct gup_test_child *child = res->data;
-	int status;
-
-	complete(&child->release);
-	wait_for_completion(&child->done);
-	/* Waits for (or reaps) the child when we are its parent. */
-	kernel_wait(child->pid, &status);
-}
-
-static int gup_test_child_init(struct kunit_resource *res, void *context)
-{
-	struct gup_test_child *child = context;
-	struct kernel_clone_args args = {
-		.flags		= CLONE_FS | CLONE_FILES | CLONE_UNTRACED,
-		.exit_signal	= SIGCHLD,
-		.fn		= gup_test_child_fn,
-		.fn_arg		= child,
-		.kthread	= 1,
-	};
-
-	child->pid = kernel_clone(&args);
-	if (child->pid < 0)
-		return child->pid;
-	res->data = child;
-	return 0;
-}
-
-static void gup_test_fork(struct kunit *test)
-{
-	struct gup_test_child *child;
-
-	child = kunit_kzalloc(test, sizeof(*child), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, child);
-	init_completion(&child->release);
-	init_completion(&child->done);
-	KUNIT_ASSERT_NOT_NULL(test,
-			      kunit_alloc_resource(test, gup_test_child_init,
-						   gup_test_child_release,
-						   GFP_KERNEL, child));
-}
 
 /*
  * After fork the parent's anonymous page is shared with the child.  A
@@ -795,16 +483,16 @@ static void gup_test_fork(struct kunit *test)
  */
 static void gup_test_pin_after_fork(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon_filled(test, 1, 9);
-	struct gup_test_refs *orig = gup_test_refs(test, 1, false);
-	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	unsigned long addr = gupk_anon_filled(test, 1, 9);
+	struct gupk_refs *orig = gupk_refs(test, 1, false);
+	struct gupk_refs *pin = gupk_refs(test, 1, true);
 	struct page *shared, *pinned;
 
 	KUNIT_ASSERT_EQ(test, gup_test_grab(orig, addr, 1, 0), 1);
 	shared = orig->pages[0];
 	KUNIT_ASSERT_TRUE(test, PageAnonExclusive(shared));
 
-	gup_test_fork(test);
+	gupk_fork_held(test);
 	KUNIT_ASSERT_FALSE_MSG(test, PageAnonExclusive(shared),
 			       "fork left the page exclusive");
 
@@ -814,13 +502,13 @@ static void gup_test_pin_after_fork(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, PageAnonExclusive(pinned));
 	KUNIT_EXPECT_PTR_NE(test, pinned, shared);
 	KUNIT_EXPECT_PTR_EQ(test, pinned, gup_test_mapped(addr));
-	KUNIT_EXPECT_EQ(test, gup_test_page_word(pinned), gup_test_tag(9, 0));
+	KUNIT_EXPECT_EQ(test, gupk_page_word(pinned), gupk_tag(9, 0));
 
 	/* The parent's next write must reach the pinned page. */
-	KUNIT_ASSERT_EQ(test, put_user(gup_test_tag(10, 0), (u64 __user *)addr),
+	KUNIT_ASSERT_EQ(test, put_user(gupk_tag(10, 0), (u64 __user *)addr),
 			0);
-	KUNIT_EXPECT_EQ(test, gup_test_page_word(pinned), gup_test_tag(10, 0));
-	KUNIT_EXPECT_EQ(test, gup_test_page_word(shared), gup_test_tag(9, 0));
+	KUNIT_EXPECT_EQ(test, gupk_page_word(pinned), gupk_tag(10, 0));
+	KUNIT_EXPECT_EQ(test, gupk_page_word(shared), gupk_tag(9, 0));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -834,11 +522,11 @@ static void gup_test_pin_after_fork(struct kunit *test)
  */
 static void gup_test_remote_locked(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, 11);
-	unsigned long fresh = gup_test_anon(test, GUP_TEST_PAGES,
+	unsigned long addr = gupk_anon_filled(test, GUP_TEST_PAGES, 11);
+	unsigned long fresh = gupk_anon(test, GUP_TEST_PAGES,
 					    PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
-	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
 	struct mm_struct *mm = current->mm;
 	bool held;
 	int locked, i;
@@ -846,9 +534,9 @@ static void gup_test_remote_locked(struct kunit *test)
 
 	locked = 1;
 	mmap_read_lock(mm);
-	ret = gup_test_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
-						       FOLL_WRITE, get->pages,
-						       NULL, &locked));
+	ret = gupk_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
+						   FOLL_WRITE, get->pages,
+						   NULL, &locked));
 	held = rwsem_is_locked(&mm->mmap_lock);
 	if (locked)
 		mmap_read_unlock(mm);
@@ -856,15 +544,15 @@ static void gup_test_remote_locked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, locked, 1);
 	KUNIT_EXPECT_TRUE(test, held);
 	for (i = 0; i < get->nr; i++)
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(get->pages[i]),
-				gup_test_tag(11, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(get->pages[i]),
+				gupk_tag(11, i));
 
 	locked = 1;
 	mmap_read_lock(mm);
-	ret = gup_test_took(pin, pin_user_pages_remote(mm, fresh,
-						       GUP_TEST_PAGES,
-						       FOLL_WRITE, pin->pages,
-						       NULL, &locked));
+	ret = gupk_took(pin, pin_user_pages_remote(mm, fresh,
+						   GUP_TEST_PAGES,
+						   FOLL_WRITE, pin->pages,
+						   NULL, &locked));
 	held = rwsem_is_locked(&mm->mmap_lock);
 	if (locked)
 		mmap_read_unlock(mm);
@@ -881,21 +569,21 @@ static void gup_test_remote_locked(struct kunit *test)
  */
 static void gup_test_unlocked(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, GUP_TEST_PAGES,
+	unsigned long addr = gupk_anon(test, GUP_TEST_PAGES,
 					   PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
-	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
 	struct mm_struct *mm = current->mm;
 	long ret;
 	int i;
 
 	ret = get_user_pages_unlocked(addr, GUP_TEST_PAGES, get->pages,
 				      FOLL_WRITE);
-	KUNIT_EXPECT_EQ(test, gup_test_took(get, ret), GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, gupk_took(get, ret), GUP_TEST_PAGES);
 	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&mm->mmap_lock));
 	ret = pin_user_pages_unlocked(addr, GUP_TEST_PAGES, pin->pages,
 				      FOLL_WRITE);
-	KUNIT_EXPECT_EQ(test, gup_test_took(pin, ret), GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, gupk_took(pin, ret), GUP_TEST_PAGES);
 	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&mm->mmap_lock));
 	for (i = 0; i < min(get->nr, pin->nr); i++) {
 		KUNIT_EXPECT_PTR_EQ(test, get->pages[i], pin->pages[i]);
@@ -912,9 +600,9 @@ static void gup_test_unlocked(struct kunit *test)
  */
 static void gup_test_nofault(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, 2, PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *get = gup_test_refs(test, 2, false);
-	struct gup_test_refs *pin = gup_test_refs(test, 2, true);
+	unsigned long addr = gupk_anon(test, 2, PROT_READ | PROT_WRITE, 0);
+	struct gupk_refs *get = gupk_refs(test, 2, false);
+	struct gupk_refs *pin = gupk_refs(test, 2, true);
 
 	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, FOLL_NOFAULT),
 			-EFAULT);
@@ -923,7 +611,7 @@ static void gup_test_nofault(struct kunit *test)
 			-EFAULT);
 	gup_test_expect_present(test, addr, 2, 0);
 
-	gup_test_fill(test, addr, 1, 12);
+	gupk_fill(test, addr, 1, 12);
 	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 2, FOLL_NOFAULT), 1);
 	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 2,
 					    FOLL_NOFAULT | FOLL_WRITE), 1);
@@ -940,19 +628,19 @@ static void gup_test_nofault(struct kunit *test)
  */
 static void gup_test_nowait(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, GUP_TEST_PAGES,
+	unsigned long addr = gupk_anon(test, GUP_TEST_PAGES,
 					   PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
 	struct mm_struct *mm = current->mm;
 	int locked = 1, i;
 	bool held;
 	long ret;
 
 	mmap_read_lock(mm);
-	ret = gup_test_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
-						       FOLL_WRITE | FOLL_NOWAIT,
-						       get->pages, NULL,
-						       &locked));
+	ret = gupk_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
+						   FOLL_WRITE | FOLL_NOWAIT,
+						   get->pages, NULL,
+						   &locked));
 	held = rwsem_is_locked(&mm->mmap_lock);
 	if (locked)
 		mmap_read_unlock(mm);
@@ -973,16 +661,16 @@ static void gup_test_nowait(struct kunit *test)
 /* Each pinned small page counts once in NR_FOLL_PIN_ACQUIRED/RELEASED. */
 static void gup_test_pin_vmstat(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon_filled(test, GUP_TEST_PAGES, 13);
-	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
-	struct gup_test_pins s0, s1, s2;
+	unsigned long addr = gupk_anon_filled(test, GUP_TEST_PAGES, 13);
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
+	struct gupk_pins s0, s1, s2;
 
-	s0 = gup_test_pin_stats();
+	s0 = gupk_pin_stats();
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES,
 					    FOLL_WRITE), GUP_TEST_PAGES);
-	s1 = gup_test_pin_stats();
-	gup_test_drop(pin);
-	s2 = gup_test_pin_stats();
+	s1 = gupk_pin_stats();
+	gupk_drop(pin);
+	s2 = gupk_pin_stats();
 
 	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired, (long)GUP_TEST_PAGES);
 	KUNIT_EXPECT_EQ(test, s1.released - s0.released, 0L);
@@ -996,10 +684,10 @@ static void gup_test_pin_vmstat(struct kunit *test)
  */
 static void gup_test_zero_page_pin(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, 2, PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *pin = gup_test_refs(test, 2, true);
+	unsigned long addr = gupk_anon(test, 2, PROT_READ | PROT_WRITE, 0);
+	struct gupk_refs *pin = gupk_refs(test, 2, true);
 	struct page *zero = ZERO_PAGE(0);
-	struct gup_test_pins s0, s1, s2;
+	struct gupk_pins s0, s1, s2;
 	int ref0, ref1;
 
 	/* Map the zero page first, so the pin itself needs no fault. */
@@ -1008,14 +696,14 @@ static void gup_test_zero_page_pin(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, is_zero_page(gup_test_mapped(addr)));
 
 	ref0 = gup_test_refcount(zero);
-	s0 = gup_test_pin_stats();
+	s0 = gupk_pin_stats();
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 2, 0), 2);
 	ref1 = gup_test_refcount(zero);
-	s1 = gup_test_pin_stats();
+	s1 = gupk_pin_stats();
 	KUNIT_EXPECT_TRUE(test, is_zero_page(pin->pages[0]));
 	KUNIT_EXPECT_TRUE(test, is_zero_page(pin->pages[1]));
-	gup_test_drop(pin);
-	s2 = gup_test_pin_stats();
+	gupk_drop(pin);
+	s2 = gupk_pin_stats();
 
 	KUNIT_EXPECT_EQ(test, ref1, ref0);
 	KUNIT_EXPECT_EQ(test, gup_test_refcount(zero), ref0);
@@ -1033,16 +721,16 @@ static void gup_test_zero_page_pin(struct kunit *test)
  */
 static void gup_test_longterm_movable(struct kunit *test)
 {
-	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
 	struct page *old[GUP_TEST_PAGES];
 	unsigned long addr;
 	int i, movable = 0;
 
 	if (!IS_ENABLED(CONFIG_MIGRATION))
 		kunit_skip(test, "needs CONFIG_MIGRATION");
-	addr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
-			     MAP_POPULATE);
-	gup_test_fill(test, addr, GUP_TEST_PAGES, 14);
+	addr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
+			 MAP_POPULATE);
+	gupk_fill(test, addr, GUP_TEST_PAGES, 14);
 	for (i = 0; i < GUP_TEST_PAGES; i++) {
 		old[i] = gup_test_mapped(addr + i * PAGE_SIZE);
 		KUNIT_ASSERT_NOT_NULL(test, old[i]);
@@ -1052,9 +740,9 @@ static void gup_test_longterm_movable(struct kunit *test)
 		kunit_skip(test, "no user page in ZONE_MOVABLE (boot with movablecore=)");
 
 	mmap_read_lock(current->mm);
-	gup_test_took(pin, pin_user_pages(addr, GUP_TEST_PAGES,
-					  FOLL_WRITE | FOLL_LONGTERM,
-					  pin->pages, NULL));
+	gupk_took(pin, pin_user_pages(addr, GUP_TEST_PAGES,
+				      FOLL_WRITE | FOLL_LONGTERM,
+				      pin->pages, NULL));
 	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_EQ(test, pin->nr, (long)GUP_TEST_PAGES);
 
@@ -1064,8 +752,8 @@ static void gup_test_longterm_movable(struct kunit *test)
 		KUNIT_EXPECT_NE(test, page_zonenum(page), ZONE_MOVABLE);
 		if (page_zonenum(old[i]) == ZONE_MOVABLE)
 			KUNIT_EXPECT_PTR_NE(test, page, old[i]);
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(page),
-				gup_test_tag(14, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page),
+				gupk_tag(14, i));
 		KUNIT_EXPECT_PTR_EQ(test, page,
 				    gup_test_mapped(addr + i * PAGE_SIZE));
 	}
@@ -1081,9 +769,9 @@ static void gup_test_longterm_movable(struct kunit *test)
  */
 static void gup_test_zero_page(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, 1, PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *rd = gup_test_refs(test, 1, false);
-	struct gup_test_refs *wr = gup_test_refs(test, 1, false);
+	unsigned long addr = gupk_anon(test, 1, PROT_READ | PROT_WRITE, 0);
+	struct gupk_refs *rd = gupk_refs(test, 1, false);
+	struct gupk_refs *wr = gupk_refs(test, 1, false);
 
 	KUNIT_ASSERT_EQ(test, gup_test_grab(rd, addr, 1, 0), 1);
 	KUNIT_EXPECT_TRUE(test, is_zero_page(rd->pages[0]));
@@ -1093,7 +781,7 @@ static void gup_test_zero_page(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, is_zero_page(wr->pages[0]));
 	KUNIT_EXPECT_TRUE(test, PageAnon(wr->pages[0]));
 	KUNIT_EXPECT_PTR_EQ(test, wr->pages[0], gup_test_mapped(addr));
-	KUNIT_EXPECT_EQ(test, gup_test_page_word(wr->pages[0]), 0ULL);
+	KUNIT_EXPECT_EQ(test, gupk_page_word(wr->pages[0]), 0ULL);
 }
 
 /*
@@ -1105,12 +793,12 @@ static void gup_test_zero_page(struct kunit *test)
 static void gup_test_shmem(struct kunit *test)
 {
 	struct file *file = gup_test_shmem_filled(test, GUP_TEST_PAGES, 15);
-	struct gup_test_refs *pin = gup_test_refs(test, GUP_TEST_PAGES, true);
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
 	unsigned long addr;
 	int i;
 
-	addr = gup_test_map_file(test, file, GUP_TEST_PAGES,
-				 PROT_READ | PROT_WRITE, MAP_SHARED);
+	addr = gupk_map_file(test, file, GUP_TEST_PAGES,
+			     PROT_READ | PROT_WRITE, MAP_SHARED);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES,
 					    FOLL_WRITE), GUP_TEST_PAGES);
 	for (i = 0; i < GUP_TEST_PAGES; i++) {
@@ -1119,19 +807,19 @@ static void gup_test_shmem(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, page,
 				    gup_test_cache_page(test, file, i));
 		KUNIT_EXPECT_FALSE(test, PageAnon(page));
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(page),
-				gup_test_tag(15, i));
-		gup_test_set_page_word(page, gup_test_tag(16, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page),
+				gupk_tag(15, i));
+		gup_test_set_page_word(page, gupk_tag(16, i));
 	}
 	unpin_user_pages_dirty_lock(pin->pages, pin->nr, true);
 	pin->nr = 0;
 	for (i = 0; i < GUP_TEST_PAGES; i++) {
 		KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file,
 							 i * PAGE_SIZE),
-				gup_test_tag(16, i));
+				gupk_tag(16, i));
 		KUNIT_EXPECT_EQ(test, gup_test_user_word(test,
 							 addr + i * PAGE_SIZE),
-				gup_test_tag(16, i));
+				gupk_tag(16, i));
 	}
 }
 
@@ -1145,7 +833,7 @@ static unsigned long gup_test_thp(struct kunit *test, struct folio **folio)
 	addr = kunit_user_mmap_thp(test, HPAGE_PMD_SIZE,
 				   PROT_READ | PROT_WRITE, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
-	gup_test_fill(test, addr, HPAGE_PMD_NR, 17);
+	gupk_fill(test, addr, HPAGE_PMD_NR, 17);
 	w = gup_test_look(addr, HPAGE_PMD_SIZE);
 	if (!w.first_huge)
 		kunit_skip(test, "no PMD-mapped THP (THP disabled or allocation failed)");
@@ -1166,46 +854,46 @@ static unsigned long gup_test_thp(struct kunit *test, struct folio **folio)
  */
 static void gup_test_thp_pin(struct kunit *test)
 {
-	struct gup_test_refs *pin = gup_test_refs(test, 3, true);
-	struct gup_test_refs *get = gup_test_refs(test, 2, false);
-	struct gup_test_pins s0, s1, s2;
+	struct gupk_refs *pin = gupk_refs(test, 3, true);
+	struct gupk_refs *get = gupk_refs(test, 2, false);
+	struct gupk_pins s0, s1, s2;
 	struct folio *folio;
 	unsigned long addr;
 	int ref0, pin0, i;
 
 	addr = gup_test_thp(test, &folio);
-	ref0 = gup_test_refcount(&folio->page);
-	pin0 = gup_test_pincount(folio);
+	ref0 = gupk_refcount(folio);
+	pin0 = gupk_pincount(folio);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
 
-	s0 = gup_test_pin_stats();
+	s0 = gupk_pin_stats();
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr + 5 * PAGE_SIZE, 3,
 					    FOLL_WRITE), 3);
-	s1 = gup_test_pin_stats();
+	s1 = gupk_pin_stats();
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
 				    folio_page(folio, 5 + i));
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(pin->pages[i]),
-				gup_test_tag(17, 5 + i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[i]),
+				gupk_tag(17, 5 + i));
 	}
-	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0 + 3);
-	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0 + 3);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio), pin0 + 3);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0 + 3);
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
 	KUNIT_EXPECT_TRUE(test, gup_test_look(addr, PAGE_SIZE).first_huge);
-	gup_test_drop(pin);
-	s2 = gup_test_pin_stats();
-	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
-	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0);
+	gupk_drop(pin);
+	s2 = gupk_pin_stats();
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio), pin0);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
 	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired, 3L);
 	KUNIT_EXPECT_EQ(test, s2.released - s1.released, 3L);
 
 	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr + 7 * PAGE_SIZE, 2, 0), 2);
 	KUNIT_EXPECT_PTR_EQ(test, get->pages[1], folio_page(folio, 8));
-	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0 + 2);
-	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
-	gup_test_drop(get);
-	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0 + 2);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio), pin0);
+	gupk_drop(get);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0);
 }
 
 /*
@@ -1216,7 +904,7 @@ static void gup_test_thp_pin(struct kunit *test)
 static void gup_test_hugetlb(struct kunit *test)
 {
 	unsigned long hsize = kunit_user_hugetlb_size();
-	struct gup_test_refs *pin = gup_test_refs(test, 4, true);
+	struct gupk_refs *pin = gupk_refs(test, 4, true);
 	struct folio *folio;
 	struct file *file;
 	unsigned long addr, ro;
@@ -1228,28 +916,28 @@ static void gup_test_hugetlb(struct kunit *test)
 	if (PTR_ERR_OR_ZERO(file) == -ENOMEM)
 		kunit_skip(test, "no free huge page (boot with hugepages=)");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = gup_test_map_file(test, file, hsize >> PAGE_SHIFT,
-				 PROT_READ | PROT_WRITE, MAP_SHARED);
-	gup_test_fill(test, addr, 16, 18);
+	addr = gupk_map_file(test, file, hsize >> PAGE_SHIFT,
+			     PROT_READ | PROT_WRITE, MAP_SHARED);
+	gupk_fill(test, addr, 16, 18);
 	KUNIT_ASSERT_NOT_NULL(test, gup_test_mapped(addr));
 	folio = page_folio(gup_test_mapped(addr));
 	KUNIT_ASSERT_EQ(test, folio_size(folio), hsize);
 
-	ref0 = gup_test_refcount(&folio->page);
-	pin0 = gup_test_pincount(folio);
+	ref0 = gupk_refcount(folio);
+	pin0 = gupk_pincount(folio);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr + 10 * PAGE_SIZE, 4,
 					    FOLL_WRITE), 4);
 	for (i = 0; i < 4; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
 				    folio_page(folio, 10 + i));
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(pin->pages[i]),
-				gup_test_tag(18, 10 + i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[i]),
+				gupk_tag(18, 10 + i));
 	}
-	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0 + 4);
-	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0 + 4);
-	gup_test_drop(pin);
-	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
-	KUNIT_EXPECT_EQ(test, gup_test_refcount(&folio->page), ref0);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio), pin0 + 4);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0 + 4);
+	gupk_drop(pin);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio), pin0);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0);
 
 	ro = kunit_user_mmap(test, file, 0, hsize, PROT_READ,
 			     MAP_PRIVATE | MAP_NORESERVE, 0);
@@ -1258,12 +946,123 @@ static void gup_test_hugetlb(struct kunit *test)
 }
 
 /*
+ * One get_user_pages() or pin_user_pages() call with @flags on the run
+ * @sp of the PUD-size hugetlb page @folio mapped at @addr: every page
+ * returned is the subpage at its offset and holds its tag (@seed); each
+ * page adds one reference to the folio, and a pin also one to its exact
+ * pin count and to NR_FOLL_PIN_ACQUIRED; releasing brings every count
+ * back.
+ */
+static void gup_test_pud_span(struct kunit *test, unsigned long addr,
+			      struct folio *folio, const struct gupk_span *sp,
+			      bool pinned, unsigned int flags,
+			      unsigned int seed)
+{
+	struct gupk_refs *refs = gupk_refs(test, sp->nr, pinned);
+	long pins = pinned ? sp->nr : 0;
+	struct gupk_pins s0, s1, s2;
+	int ref0, pin0;
+	char what[96];
+	long ret;
+
+	snprintf(what, sizeof(what), "%s(%s: pages %lu-%lu, flags %#x)",
+		 pinned ? "pin_user_pages" : "get_user_pages", sp->name,
+		 sp->first, sp->first + sp->nr - 1, flags);
+	ref0 = gupk_refcount(folio);
+	pin0 = gupk_pincount(folio);
+	s0 = gupk_pin_stats();
+	ret = gup_test_grab(refs, addr + sp->first * PAGE_SIZE, sp->nr, flags);
+	s1 = gupk_pin_stats();
+	KUNIT_ASSERT_EQ_MSG(test, ret, sp->nr, "%s", what);
+
+	gupk_expect_subpages(test, refs->pages, refs->nr, folio, sp->first,
+			     seed, what);
+	KUNIT_EXPECT_EQ_MSG(test, gupk_refcount(folio), ref0 + (int)sp->nr,
+			    "%s: folio refcount", what);
+	KUNIT_EXPECT_EQ_MSG(test, gupk_pincount(folio), pin0 + (int)pins,
+			    "%s: folio pincount", what);
+	KUNIT_EXPECT_EQ_MSG(test, folio_maybe_dma_pinned(folio), pinned,
+			    "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, s1.acquired - s0.acquired, pins,
+			    "%s: NR_FOLL_PIN_ACQUIRED", what);
+
+	gupk_drop(refs);
+	s2 = gupk_pin_stats();
+	KUNIT_EXPECT_EQ_MSG(test, gupk_refcount(folio), ref0,
+			    "%s: folio refcount after release", what);
+	KUNIT_EXPECT_EQ_MSG(test, gupk_pincount(folio), pin0,
+			    "%s: folio pincount after release", what);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+	KUNIT_EXPECT_EQ_MSG(test, s2.released - s0.released, pins,
+			    "%s: NR_FOLL_PIN_RELEASED", what);
+}
+
+/*
+ * A PUD-size hugetlb page (the slow path's hugetlb walk over a PUD leaf):
+ * get_user_pages() and pin_user_pages(), for reading and for writing, of
+ * runs at its start, in its middle, across PMD-size offsets and at its
+ * end (see gup_test_pud_span()).
+ */
+static void gup_test_hugetlb_pud(struct kunit *test)
+{
+	static const unsigned int flags[] = { 0, FOLL_WRITE };
+	struct folio *folio;
+	unsigned long addr = gupk_pud_hugetlb(test, 23, &folio);
+	int i, f, pinned;
+
+	for (i = 0; i < ARRAY_SIZE(gupk_pud_spans); i++)
+		for (pinned = 0; pinned <= 1; pinned++)
+			for (f = 0; f < ARRAY_SIZE(flags); f++)
+				gup_test_pud_span(test, addr, folio,
+						  &gupk_pud_spans[i], pinned,
+						  flags[f], 23);
+}
+
+/*
+ * FOLL_LONGTERM pins of a PUD-size hugetlb page.  A page reserved at boot
+ * normally lies outside ZONE_MOVABLE; it can stay pinned where it is, so
+ * the pin takes it in place exactly like a short-term pin.  Were it in
+ * ZONE_MOVABLE, the pin would have to migrate it, or fail holding
+ * nothing, and the mapping would follow a move.
+ */
+static void gup_test_hugetlb_pud_longterm(struct kunit *test)
+{
+	const unsigned int flags = FOLL_WRITE | FOLL_LONGTERM;
+	const struct gupk_span *sp = &gupk_pud_spans[0];
+	struct gupk_refs *pin;
+	struct folio *folio;
+	unsigned long addr = gupk_pud_hugetlb(test, 24, &folio);
+	int i;
+
+	kunit_info(test, "PUD-size hugetlb page at pfn %#lx, zone %s\n",
+		   folio_pfn(folio), folio_zone(folio)->name);
+	if (folio_is_longterm_pinnable(folio)) {
+		KUNIT_EXPECT_NE(test, folio_zonenum(folio), ZONE_MOVABLE);
+		for (i = 0; i < ARRAY_SIZE(gupk_pud_spans); i++)
+			gup_test_pud_span(test, addr, folio, &gupk_pud_spans[i],
+					  true, flags, 24);
+		return;
+	}
+
+	pin = gupk_refs(test, sp->nr, true);
+	gupk_expect_longterm_moved(test, pin,
+				   gup_test_grab(pin, addr, sp->nr, flags),
+				   sp->nr, sp->first, 24);
+	if (pin->nr)
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[0],
+				    gupk_mapped(addr, NULL));
+	else
+		KUNIT_EXPECT_PTR_EQ(test, &folio->page,
+				    gupk_mapped(addr, NULL));
+}
+
+/*
  * A read of an untouched THP-sized region with THP enabled maps the huge
  * zero page; GUP returns its subpages, all zeroes.
  */
 static void gup_test_huge_zero_page(struct kunit *test)
 {
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
 	struct page *page;
 	unsigned long addr;
 	void *p;
@@ -1288,50 +1087,22 @@ static void gup_test_huge_zero_page(struct kunit *test)
 	kunmap_local(p);
 }
 
-/*
- * memfd_secret() has no in-kernel entry point; call the system call
- * itself (x86_64 only here).  Returns a descriptor or a negative errno.
- */
-static long gup_test_memfd_secret(void)
-{
-#if defined(CONFIG_SECRETMEM) && defined(CONFIG_X86_64)
-	struct pt_regs regs = { };	/* flags = 0 */
-
-	return x64_sys_call(&regs, __NR_memfd_secret);
-#else
-	return -EOPNOTSUPP;
-#endif
-}
-
-/* Size the secret memory file @fd to @size and take it over from the fd. */
-static struct file *gup_test_secret_file(struct kunit *test, long fd,
-					 loff_t size)
-{
-	struct file *file;
-	long err;
-
-	err = do_sys_ftruncate(fd, size, 0);
-	file = err ? ERR_PTR(err) : fget(fd);
-	close_fd(fd);
-	return kunit_user_adopt_file(test, file ? file : ERR_PTR(-EBADF));
-}
-
 /* Secret memory is usable from user space but never handed out by GUP. */
 static void gup_test_secretmem(struct kunit *test)
 {
-	long fd = gup_test_memfd_secret();
+	long fd = gupk_memfd_secret();
 	unsigned long addr;
 	struct file *file;
 
 	if (fd < 0)
 		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
 			   fd);
-	file = gup_test_secret_file(test, fd, PAGE_SIZE);
+	file = gupk_secret_file(test, fd, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = gup_test_map_file(test, file, 1, PROT_READ | PROT_WRITE,
-				 MAP_SHARED);
-	gup_test_fill(test, addr, 1, 19);
-	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), gup_test_tag(19, 0));
+	addr = gupk_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	gupk_fill(test, addr, 1, 19);
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), gupk_tag(19, 0));
 	gup_test_expect_refused(test, addr, 0, -EFAULT);
 	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
 }
@@ -1344,7 +1115,7 @@ static void gup_test_secretmem(struct kunit *test)
 static void gup_test_gate_area(struct kunit *test)
 {
 #ifdef CONFIG_X86_64
-	struct gup_test_refs *get = gup_test_refs(test, 1, false);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
 	struct mm_struct *mm = current->mm;
 	struct page *expect = NULL;
 	unsigned int level;
@@ -1360,15 +1131,15 @@ static void gup_test_gate_area(struct kunit *test)
 		expect = pte_page(*pte);
 
 	mmap_read_lock(mm);
-	ret = gup_test_took(get, get_user_pages_remote(mm, VSYSCALL_ADDR, 1,
-						       FOLL_WRITE, get->pages,
-						       NULL, NULL));
+	ret = gupk_took(get, get_user_pages_remote(mm, VSYSCALL_ADDR, 1,
+						   FOLL_WRITE, get->pages,
+						   NULL, NULL));
 	mmap_read_unlock(mm);
 	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
 
 	mmap_read_lock(mm);
-	ret = gup_test_took(get, get_user_pages_remote(mm, VSYSCALL_ADDR, 1, 0,
-						       get->pages, NULL, NULL));
+	ret = gupk_took(get, get_user_pages_remote(mm, VSYSCALL_ADDR, 1, 0,
+						   get->pages, NULL, NULL));
 	mmap_read_unlock(mm);
 	if (expect) {
 		KUNIT_EXPECT_EQ(test, ret, 1L);
@@ -1399,14 +1170,14 @@ static void gup_test_clean(struct page *page)
 static void gup_test_unpin_dirty(struct kunit *test)
 {
 	struct file *file = gup_test_shmem_filled(test, 2, 20);
-	struct gup_test_refs *pin = gup_test_refs(test, 2, true);
+	struct gupk_refs *pin = gupk_refs(test, 2, true);
 	struct page *cache[2];
 	unsigned long addr;
 
 	cache[0] = gup_test_cache_page(test, file, 0);
 	cache[1] = gup_test_cache_page(test, file, 1);
-	addr = gup_test_map_file(test, file, 2, PROT_READ | PROT_WRITE,
-				 MAP_SHARED);
+	addr = gupk_map_file(test, file, 2, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
 
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 2, FOLL_WRITE), 2);
 	KUNIT_ASSERT_PTR_EQ(test, pin->pages[0], cache[0]);
@@ -1438,12 +1209,12 @@ static void gup_test_unpin_dirty(struct kunit *test)
 static void gup_test_unpin_range_dirty(struct kunit *test)
 {
 	struct file *file = gup_test_shmem_filled(test, 1, 21);
-	struct gup_test_refs *pin = gup_test_refs(test, 1, true);
+	struct gupk_refs *pin = gupk_refs(test, 1, true);
 	struct page *cache = gup_test_cache_page(test, file, 0);
 	unsigned long addr;
 
-	addr = gup_test_map_file(test, file, 1, PROT_READ | PROT_WRITE,
-				 MAP_SHARED);
+	addr = gupk_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, 1, FOLL_WRITE), 1);
 	KUNIT_ASSERT_PTR_EQ(test, pin->pages[0], cache);
 	gup_test_clean(cache);
@@ -1458,13 +1229,13 @@ static void gup_test_unpin_range_dirty(struct kunit *test)
 /* The range variant on a run of subpages of one THP. */
 static void gup_test_thp_unpin_range_dirty(struct kunit *test)
 {
-	struct gup_test_refs *pin = gup_test_refs(test, 4, true);
+	struct gupk_refs *pin = gupk_refs(test, 4, true);
 	struct folio *folio;
 	unsigned long addr;
 	int pin0;
 
 	addr = gup_test_thp(test, &folio);
-	pin0 = gup_test_pincount(folio);
+	pin0 = gupk_pincount(folio);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr + 2 * PAGE_SIZE, 4,
 					    FOLL_WRITE), 4);
 	KUNIT_ASSERT_PTR_EQ(test, pin->pages[0], folio_page(folio, 2));
@@ -1473,7 +1244,7 @@ static void gup_test_thp_unpin_range_dirty(struct kunit *test)
 	unpin_user_page_range_dirty_lock(pin->pages[0], 4, true);
 	pin->nr = 0;
 	KUNIT_EXPECT_TRUE(test, folio_test_dirty(folio));
-	KUNIT_EXPECT_EQ(test, gup_test_pincount(folio), pin0);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio), pin0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1486,13 +1257,13 @@ static void gup_test_thp_unpin_range_dirty(struct kunit *test)
  */
 static void gup_test_map_populate(struct kunit *test)
 {
-	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
 	unsigned long len = GUP_TEST_PAGES * PAGE_SIZE;
 	unsigned long addr, shm;
 	int i;
 
-	addr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
-			     MAP_POPULATE);
+	addr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
+			 MAP_POPULATE);
 	gup_test_expect_present(test, addr, GUP_TEST_PAGES, GUP_TEST_PAGES);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, GUP_TEST_PAGES,
 					    FOLL_NOFAULT | FOLL_WRITE),
@@ -1511,12 +1282,12 @@ static void gup_test_map_populate(struct kunit *test)
 /* MAP_LOCKED populates too, and the pages come back mlocked. */
 static void gup_test_map_locked(struct kunit *test)
 {
-	struct gup_test_refs *get = gup_test_refs(test, GUP_TEST_PAGES, false);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
 	unsigned long addr;
 	int i;
 
-	addr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
-			     MAP_LOCKED);
+	addr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
+			 MAP_LOCKED);
 	gup_test_expect_present(test, addr, GUP_TEST_PAGES, GUP_TEST_PAGES);
 	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, GUP_TEST_PAGES,
 					    FOLL_NOFAULT), GUP_TEST_PAGES);
@@ -1536,9 +1307,9 @@ static void gup_test_madv_populate(struct kunit *test)
 	struct mm_struct *mm = current->mm;
 	int i;
 
-	rd = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
-	wr = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
-	ro = gup_test_anon(test, GUP_TEST_PAGES, PROT_READ, 0);
+	rd = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
+	wr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
+	ro = gupk_anon(test, GUP_TEST_PAGES, PROT_READ, 0);
 
 	KUNIT_EXPECT_EQ(test, do_madvise(mm, rd, len, MADV_POPULATE_READ), 0);
 	gup_test_expect_present(test, rd, GUP_TEST_PAGES, GUP_TEST_PAGES);
@@ -1564,12 +1335,12 @@ static void gup_test_madv_populate(struct kunit *test)
 static void gup_test_dump_page(struct kunit *test)
 {
 #ifdef CONFIG_ELF_CORE
-	unsigned long addr = gup_test_anon(test, 3, PROT_READ | PROT_WRITE, 0);
-	struct gup_test_refs *got = gup_test_refs(test, 3, false);
+	unsigned long addr = gupk_anon(test, 3, PROT_READ | PROT_WRITE, 0);
+	struct gupk_refs *got = gupk_refs(test, 3, false);
 	struct page *page[3];
 	int i;
 
-	gup_test_fill(test, addr, 1, 22);
+	gupk_fill(test, addr, 1, 22);
 	gup_test_user_word(test, addr + PAGE_SIZE);
 	KUNIT_ASSERT_TRUE(test, is_zero_page(gup_test_mapped(addr + PAGE_SIZE)));
 
@@ -1580,8 +1351,8 @@ static void gup_test_dump_page(struct kunit *test)
 	}
 	KUNIT_EXPECT_PTR_EQ(test, page[0], gup_test_mapped(addr));
 	if (page[0])
-		KUNIT_EXPECT_EQ(test, gup_test_page_word(page[0]),
-				gup_test_tag(22, 0));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page[0]),
+				gupk_tag(22, 0));
 	KUNIT_EXPECT_NULL(test, page[1]);
 	KUNIT_EXPECT_NULL(test, page[2]);
 	gup_test_expect_present(test, addr + 2 * PAGE_SIZE, 1, 0);
@@ -1597,9 +1368,9 @@ static void gup_test_dump_page(struct kunit *test)
  */
 static void gup_test_fixup_user_fault(struct kunit *test)
 {
-	unsigned long addr = gup_test_anon(test, 1, PROT_READ | PROT_WRITE, 0);
-	unsigned long ro = gup_test_anon(test, 1, PROT_READ, 0);
-	unsigned long hole = gup_test_anon(test, 1, PROT_READ, 0);
+	unsigned long addr = gupk_anon(test, 1, PROT_READ | PROT_WRITE, 0);
+	unsigned long ro = gupk_anon(test, 1, PROT_READ, 0);
+	unsigned long hole = gupk_anon(test, 1, PROT_READ, 0);
 	struct mm_struct *mm = current->mm;
 	bool unlocked = false, held;
 	int ret, ret_ro, ret_hole;
@@ -1649,6 +1420,8 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_shmem),
 	KUNIT_CASE(gup_test_thp_pin),
 	KUNIT_CASE(gup_test_hugetlb),
+	KUNIT_CASE(gup_test_hugetlb_pud),
+	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
 	KUNIT_CASE(gup_test_huge_zero_page),
 	KUNIT_CASE(gup_test_secretmem),
 	KUNIT_CASE(gup_test_gate_area),

@@ -61,6 +61,23 @@ unsigned long kunit_user_mmap_hugetlb(struct kunit *test, unsigned long len,
 				      unsigned long prot, unsigned long flags);
 
 /*
+ * Huge pages of @page_size bytes that are free and not reserved, -ENODEV
+ * when the kernel has no huge page size @page_size (not given on the
+ * command line with hugepagesz=), -EOPNOTSUPP without hugetlb support.
+ */
+long kunit_user_hugetlb_free(unsigned long page_size);
+
+/* All huge pages of @page_size, free or not; errors as above. */
+long kunit_user_hugetlb_total(unsigned long page_size);
+
+/*
+ * A fresh hugetlbfs file of @size bytes (a multiple of @page_size) backed
+ * by huge pages of @page_size bytes, owned by the test.
+ */
+struct file *kunit_user_hugetlb_file_sized(struct kunit *test, size_t size,
+					   unsigned long page_size);
+
+/*
  * Anonymous memory aligned to HPAGE_PMD_SIZE and advised MADV_HUGEPAGE, so
  * that a write fault can install a PMD-mapped THP.  @len is rounded up to
  * a multiple of HPAGE_PMD_SIZE.

@@ -34,6 +34,7 @@
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -297,6 +298,100 @@ struct file *kunit_user_hugetlb_file(struct kunit *test, size_t size)
 	return kunit_user_adopt_file(test, file);
 }
 EXPORT_SYMBOL_GPL(kunit_user_hugetlb_file);
+
+/**
+ * kunit_user_hugetlb_free() - free huge pages of one size
+ * @page_size: the huge page size in bytes, such as PUD_SIZE
+ *
+ * Counts the huge pages of @page_size that a new hugetlbfs file could
+ * reserve now: free ones not already promised to an existing reservation.
+ * A case that needs such a page can thus tell "not configured" from "all
+ * in use" before it tries to map one.
+ *
+ * Return: the count, -ENODEV when there is no pool of that size (the
+ * command line did not name it with hugepagesz=), or -EOPNOTSUPP when the
+ * kernel cannot provide hugetlb pages.
+ */
+long kunit_user_hugetlb_free(unsigned long page_size)
+{
+#ifdef CONFIG_HUGETLBFS
+	struct hstate *h;
+	long nr;
+
+	if (!hugepages_supported())
+		return -EOPNOTSUPP;
+	h = size_to_hstate(page_size);
+	if (!h)
+		return -ENODEV;
+	spin_lock_irq(&hugetlb_lock);
+	nr = (long)h->free_huge_pages - (long)h->resv_huge_pages;
+	spin_unlock_irq(&hugetlb_lock);
+	return max(nr, 0L);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+EXPORT_SYMBOL_GPL(kunit_user_hugetlb_free);
+
+/**
+ * kunit_user_hugetlb_total() - size of the pool of huge pages of one size
+ * @page_size: the huge page size in bytes, such as PUD_SIZE
+ *
+ * Return: the number of huge pages of @page_size the kernel has, free or
+ * in use; errors as for kunit_user_hugetlb_free().  0 with a pool the
+ * command line asked for means that the kernel could not set the pages
+ * aside at boot.
+ */
+long kunit_user_hugetlb_total(unsigned long page_size)
+{
+#ifdef CONFIG_HUGETLBFS
+	struct hstate *h;
+
+	if (!hugepages_supported())
+		return -EOPNOTSUPP;
+	h = size_to_hstate(page_size);
+	if (!h)
+		return -ENODEV;
+	return READ_ONCE(h->nr_huge_pages);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+EXPORT_SYMBOL_GPL(kunit_user_hugetlb_total);
+
+/**
+ * kunit_user_hugetlb_file_sized() - a hugetlbfs file of a given page size
+ * @test: the test case
+ * @size: file size in bytes, a multiple of @page_size
+ * @page_size: the huge page size in bytes, such as PUD_SIZE
+ *
+ * As kunit_user_hugetlb_file(), but the file lives on the internal mount
+ * of the @page_size pool, so that a shared mapping of it is aligned to
+ * @page_size and faults in pages of that size.
+ *
+ * Return: the file, or an ERR_PTR(): -ENOMEM when too few huge pages of
+ * @page_size are free, -ENODEV when there is no pool of that size,
+ * -EINVAL when @page_size is not a power of two, -EOPNOTSUPP without
+ * hugetlb support.
+ */
+struct file *kunit_user_hugetlb_file_sized(struct kunit *test, size_t size,
+					   unsigned long page_size)
+{
+	struct file *file = ERR_PTR(-EOPNOTSUPP);
+
+#ifdef CONFIG_HUGETLBFS
+	if (!is_power_of_2(page_size))
+		file = ERR_PTR(-EINVAL);
+	else if (kunit_user_hugetlb_free(page_size) == -ENODEV)
+		file = ERR_PTR(-ENODEV);
+	else if (kunit_user_hugetlb_size())
+		file = hugetlb_file_setup(HUGETLB_ANON_FILE, size, 0,
+					  HUGETLB_ANONHUGE_INODE,
+					  ilog2(page_size));
+#endif
+	return kunit_user_adopt_file(test, file);
+}
+EXPORT_SYMBOL_GPL(kunit_user_hugetlb_file_sized);
 
 /**
  * kunit_user_mmap_hugetlb() - map fresh hugetlb memory into the test's mm

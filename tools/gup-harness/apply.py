@@ -101,8 +101,8 @@ def edits(repo, kind, files):
         mm_objs.append('obj-$(CONFIG_GUP_FAST_KUNIT_TEST) += gup_fast_kunit.o')
     if 'mm/vm_insert_page_kunit.c' in files:
         mm_objs.append('obj-$(CONFIG_VM_INSERT_PAGE_KUNIT_TEST) += vm_insert_page_kunit.o')
-    if 'mm/gup_bench.c' in files:
-        mm_objs.append('obj-$(CONFIG_GUP_BENCH) += gup_bench.o')
+    if 'mm/gup_floor.c' in files:
+        mm_objs.append('obj-$(CONFIG_GUP_BENCH) += gup_floor.o')
     if mm_objs:
         out['mm/Makefile'] = lambda t: append_after_last(
             t, 'obj-$(CONFIG_SHRINKER_DEBUG) += shrinker_debug.o',

@@ -25,15 +25,25 @@ import tempfile
 
 QEMU = {
     'x86_64': (['qemu-system-x86_64', '-machine', 'pc', '-cpu', 'max'],
-               'console=ttyS0 vsyscall=emulate'),
+               'console=ttyS0 vsyscall=emulate memmap=256M!1G'),
     'arm64': (['qemu-system-aarch64', '-machine', 'virt', '-cpu', 'max'],
               'console=ttyAMA0'),
 }
 # movablecore: FOLL_LONGTERM migration needs a ZONE_MOVABLE to migrate out of;
 # hugepages: the hugetlb tests; secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
+# memmap=256M!1G (x86_64) turns 256 MiB of RAM into a legacy pmem device,
+# /dev/pmem0, whose pages are ZONE_DEVICE: a DAX filesystem on it gives
+# user mappings of devmap pages;
+# hugepagesz=1G hugepages=1: one PUD-size hugetlb page, taken from
+# memblock while the command line is parsed, after KASAN's shadow: it
+# needs a free, 1 GiB aligned gigabyte.  With 5 GiB it finds one in
+# ZONE_NORMAL, and ZONE_MOVABLE (the top gigabyte, which also holds early
+# boot allocations) keeps free pages for the FOLL_LONGTERM migration
+# cases; at 4 GiB there is no room for the page, at 6 GiB the early
+# allocations fill all of ZONE_MOVABLE and those cases skip;
 # panic=-1 with -no-reboot ends a crashed guest.
-CMDLINE = ('panic=-1 oops=panic movablecore=1G hugepages=96 '
+CMDLINE = ('panic=-1 oops=panic movablecore=1G hugepages=96 hugepagesz=1G hugepages=1 '
            'transparent_hugepage=madvise secretmem.enable=1')
 
 
@@ -86,7 +96,7 @@ def main():
     for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
         ap.add_argument(opt, required=True)
     ap.add_argument('--timeout', type=int, default=1500)
-    ap.add_argument('--memory', default='2G')
+    ap.add_argument('--memory', default='5G')
     ap.add_argument('--append', default='')
     ap.add_argument('--suite', default='')
     args = ap.parse_args()

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|build|lint|series
+# usage: harness.sh run|check|check-pristine|arm64|build|lint|series|bench
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -130,10 +130,13 @@ build)
 lint)
 	lint
 	total ;;
+bench)
+	prepare || exit 1
+	"$here/bench.sh" ;;
 series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, build, lint, series)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, build, lint, series, bench)" >&2
 	exit 2 ;;
 esac

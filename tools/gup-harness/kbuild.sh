@@ -8,12 +8,13 @@
 # (kbuild rebuilds only objects whose options changed).  Every line of the
 # fragments must hold in the result, or the build stops naming the option:
 # a dependency that silently turned an option off would make tests lie.
-# Builds are serialised on build/.kbuild.lock: the machine has two cores.
+# Builds are serialised on build/.kbuild.lock (or $KBUILD_LOCK): the
+# machine has two cores.
 set -euo pipefail
 tree=$1 out=$2 arch=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
-lock=$(dirname "$here")/../build/.kbuild.lock
+lock=${KBUILD_LOCK:-$(dirname "$here")/../build/.kbuild.lock}
 
 case $arch in
 x86_64) karch=x86_64 image=bzImage cross= ;;

@@ -27,11 +27,13 @@ bin=$out/userspace
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/tests" "$bin"
 
-# Static programs are rebuilt only when their source is newer.
+# Static programs are rebuilt only when their source (or the clients'
+# shared util.h) is newer.
 build() {
 	local src=$1 dst=$2
 	shift 2
-	if [ ! -x "$dst" ] || [ "$src" -nt "$dst" ]; then
+	if [ ! -x "$dst" ] || [ "$src" -nt "$dst" ] ||
+	   [ "$clients/util.h" -nt "$dst" ]; then
 		$cc -static -O2 -Wall -Werror -o "$dst" "$src" "$@"
 	fi
 }

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <linux/elf.h>
 
+#include "util.h"
+
 #define PATTERN_LEN (64 * 1024)
 #define CORE_PATTERN "/tmp/core.%p"
 #define MAX_HUGE (32 * 1024 * 1024UL)
@@ -29,43 +31,6 @@ enum { HEAP, ANON, SHARED, THP, HUGETLB, NR_REGIONS };
 static const char * const region_name[NR_REGIONS] = {
 	"heap", "anonymous private", "anonymous shared", "THP", "hugetlb private",
 };
-
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
-static unsigned char pattern(unsigned long i, unsigned int seed)
-{
-	unsigned int x = (unsigned int)i * 2654435761u + seed * 0x9e3779b9u;
-
-	x ^= x >> 13;
-	x *= 0x85ebca6bu;
-	x ^= x >> 16;
-	return (unsigned char)x;
-}
-
-static unsigned long read_ulong(const char *path, const char *key)
-{
-	char line[256];
-	unsigned long v = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (!key) {
-			v = strtoul(line, NULL, 10);
-			break;
-		}
-		if (!strncmp(line, key, strlen(key)))
-			v = strtoul(line + strlen(key), NULL, 10);
-	}
-	fclose(f);
-	return v;
-}
 
 static int write_file(const char *path, const char *s)
 {
@@ -257,10 +222,5 @@ int main(void)
 	}
 	write_file("/proc/sys/kernel/core_pattern", old_pattern);
 
-	if (failures) {
-		printf("coredump_pattern: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("coredump_pattern: all checks passed\n");
-	return 0;
+	return finish("coredump_pattern");
 }

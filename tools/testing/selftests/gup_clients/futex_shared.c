@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define FILE_PATH "/tmp/futex_shared.dat"
 #define MAX_HUGE (32 * 1024 * 1024UL)
 
@@ -35,13 +37,6 @@ struct result {
 
 static struct result *res;	/* shared with the children */
 static size_t page;
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
 static long futex(unsigned int *uaddr, int op, unsigned int val,
 		  const struct timespec *timeout)
 {
@@ -246,10 +241,5 @@ int main(void)
 		run_case("private anonymous (different futexes)", (void *)(map + 64),
 			 (void *)(map + 64), -1, 0);
 
-	if (failures) {
-		printf("futex_shared: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("futex_shared: all checks passed\n");
-	return 0;
+	return finish("futex_shared");
 }

@@ -29,6 +29,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define DATA_PATH "/tmp/io_uring_fixed.dat"
 #define OUT_PATH "/tmp/io_uring_fixed.out"
 #define SHM_PATH "/tmp/io_uring_fixed.shm"
@@ -53,31 +55,6 @@ static const char * const buf_name[NR_BUFS] = {
 static struct iovec bufs[NR_BUFS];
 static int wanted[NR_BUFS];
 static size_t page;
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
-static unsigned char pattern(unsigned long i, unsigned int seed)
-{
-	unsigned int x = (unsigned int)i * 2654435761u + seed * 0x9e3779b9u;
-
-	x ^= x >> 15;
-	return (unsigned char)(x >> 7);
-}
-
-static long first_diff(const unsigned char *p, size_t len, unsigned long from,
-		       unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != pattern(from + i, seed))
-			return i;
-	return -1;
-}
 
 static int ring_setup(struct ring *r, unsigned int entries)
 {
@@ -152,59 +129,6 @@ static const char *res_str(int res)
 	return s;
 }
 
-static long anon_huge_kb(void *addr)
-{
-	unsigned long start, end, a = (unsigned long)addr;
-	char line[512];
-	int inside = 0;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			inside = a >= start && a < end;
-		else if (inside && !strncmp(line, "AnonHugePages:", 14))
-			kb = strtol(line + 14, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-static unsigned long read_ulong(const char *path, const char *key)
-{
-	char line[256];
-	unsigned long v = 0;
-	FILE *f = fopen(path, "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!key) {
-			v = strtoul(line, NULL, 10);
-			break;
-		}
-		if (!strncmp(line, key, strlen(key)))
-			v = strtoul(line + strlen(key), NULL, 10);
-	}
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* The page frame behind @addr (root only), or 0. */
-static unsigned long pfn_of(void *addr)
-{
-	unsigned long long entry = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	off_t off = (unsigned long)addr / page * sizeof(entry);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry))
-		entry = 0;
-	close(fd);
-	return (entry >> 63) ? entry & ((1ULL << 55) - 1) : 0;
-}
-
 /* The first page frame of ZONE_MOVABLE (one node), or 0 if there is none. */
 static unsigned long movable_start(void)
 {
@@ -233,17 +157,9 @@ static void note_pfn(int b, const char *when)
 	       "not in ZONE_MOVABLE");
 }
 
-static void *map_anon(size_t len, int flags)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void alloc_bufs(int shm_fd)
 {
-	size_t thp = read_ulong("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", NULL);
+	size_t thp = thp_pmd_size();
 	size_t huge = read_ulong("/proc/meminfo", "Hugepagesize:") * 1024;
 	char *p;
 
@@ -267,7 +183,7 @@ static void alloc_bufs(int shm_fd)
 			bufs[THP].iov_base = p;
 			bufs[THP].iov_len = thp;
 			printf("note: THP buffer: AnonHugePages %ld kB before registering\n",
-			       anon_huge_kb(p));
+			       smaps_kb(p, "AnonHugePages:"));
 		}
 	}
 	if (wanted[HUGETLB] && huge && huge <= MAX_HUGE &&
@@ -332,7 +248,7 @@ static void read_fixed(struct ring *r, int fd, int b, size_t skip, unsigned int 
 		     buf_name[b], skip, res, res_str(res));
 		return;
 	}
-	bad = first_diff(addr, len, off, seed);
+	bad = pattern_diff(addr, len, off, seed);
 	if (bad >= 0)
 		fail("READ_FIXED into the %s buffer (+%zu): byte %ld: expected %#x, seen %#x",
 		     buf_name[b], skip, bad, pattern(off + bad, seed), addr[bad]);
@@ -366,7 +282,7 @@ static void write_fixed(struct ring *r, int fd, int b, unsigned int seed)
 		free(back);
 		return;
 	}
-	bad = first_diff(back, len, 0, seed);
+	bad = pattern_diff(back, len, 0, seed);
 	if (bad >= 0)
 		fail("WRITE_FIXED from the %s buffer: file byte %ld: expected %#x, seen %#x",
 		     buf_name[b], bad, pattern(bad, seed), back[bad]);
@@ -445,7 +361,7 @@ int main(int argc, char **argv)
 			note_pfn(b, "after registering");
 	if (real[THP])
 		printf("note: THP buffer: AnonHugePages %ld kB after registering\n",
-		       anon_huge_kb(bufs[THP].iov_base));
+		       smaps_kb(bufs[THP].iov_base, "AnonHugePages:"));
 
 	for (b = 0; b < NR_BUFS; b++) {
 		if (!real[b])
@@ -461,7 +377,7 @@ int main(int argc, char **argv)
 
 		if (pread(shm_fd, tmp, len, 8) != (ssize_t)len)
 			fail("pread of %s: %s", SHM_PATH, strerror(errno));
-		else if (first_diff(tmp, len, 3 * 4096, 1) >= 0)
+		else if (pattern_diff(tmp, len, 3 * 4096, 1) >= 0)
 			fail("the tmpfs file behind the shared buffer lacks the data read into it");
 		else
 			printf("ok: the tmpfs file behind the shared buffer holds %s\n",
@@ -490,10 +406,5 @@ int main(int argc, char **argv)
 	unlink(OUT_PATH);
 	unlink(SHM_PATH);
 
-	if (failures) {
-		printf("io_uring_fixed: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("io_uring_fixed: all checks passed\n");
-	return 0;
+	return finish("io_uring_fixed");
 }

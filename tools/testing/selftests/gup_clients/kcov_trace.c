@@ -18,14 +18,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define COVER_WORDS (256 * 1024)
-
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
 
 static int kernel_text(unsigned long pc)
 {
@@ -135,10 +130,5 @@ int main(void)
 	munmap(cover2, len);
 	munmap(cover, len);
 	close(fd);
-	if (failures) {
-		printf("kcov_trace: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("kcov_trace: all checks passed\n");
-	return 0;
+	return finish("kcov_trace");
 }

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
+#include "util.h"
+
 #define DEVICE "/dev/ram0"
 #define IO_LEN (1024 * 1024UL)
 #define MAX_HUGE (32 * 1024 * 1024UL)	/* larger huge pages are not tried */
@@ -38,19 +40,11 @@ struct buf {
 
 static size_t page_size, thp_size, huge_size;
 static int have[NR_TYPES];
-static int failures;
 
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
-static unsigned char pattern(unsigned long i, unsigned int seed)
+/* The shared pattern with bit 0 set: never zero, unlike untouched memory. */
+static unsigned char nz_pattern(unsigned long i, unsigned int seed)
 {
-	unsigned int x = (unsigned int)i * 2654435761u + seed * 0x9e3779b9u;
-
-	x ^= x >> 15;
-	return (unsigned char)(x >> 7) | 1;	/* never zero */
+	return pattern(i, seed) | 1;
 }
 
 static void fill(char *p, size_t len, unsigned int seed)
@@ -58,7 +52,7 @@ static void fill(char *p, size_t len, unsigned int seed)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		p[i] = pattern(i, seed);
+		p[i] = nz_pattern(i, seed);
 }
 
 /* Returns the index of the first wrong byte, or -1. */
@@ -67,7 +61,7 @@ static long compare(const char *p, size_t len, unsigned int seed)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] != pattern(i, seed))
+		if ((unsigned char)p[i] != nz_pattern(i, seed))
 			return i;
 	return -1;
 }
@@ -80,43 +74,6 @@ static long first_nonzero(const char *p, size_t len)
 		if (p[i])
 			return i;
 	return -1;
-}
-
-static unsigned long meminfo_value(const char *key)
-{
-	char line[256];
-	unsigned long val = 0;
-	size_t klen = strlen(key);
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':')
-			val = strtoul(line + klen + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
-/* The AnonHugePages count (kB) of the mapping that holds @addr. */
-static long anon_huge_kb(void *addr)
-{
-	unsigned long start, end, a = (unsigned long)addr;
-	char line[512];
-	int inside = 0;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			inside = a >= start && a < end;
-		else if (inside && !strncmp(line, "AnonHugePages:", 14))
-			kb = strtol(line + 14, NULL, 10);
-	}
-	fclose(f);
-	return kb;
 }
 
 static int alloc_buf(int type, struct buf *b)
@@ -230,10 +187,10 @@ static void roundtrip(int fd, int src_type, int dst_type, unsigned int seed, off
 		bad = compare(dst.io, IO_LEN, seed);
 		if (bad >= 0)
 			fail("%s: byte %ld: expected %#x, seen %#x", what, bad,
-			     pattern(bad, seed), (unsigned char)dst.io[bad]);
+			     nz_pattern(bad, seed), (unsigned char)dst.io[bad]);
 		else
 			printf("ok: %s, %lu bytes intact%s\n", what, IO_LEN,
-			       dst_type == THP && anon_huge_kb(dst.io) > 0 ?
+			       dst_type == THP && smaps_kb(dst.io, "AnonHugePages:") > 0 ?
 			       " (destination THP-backed)" : "");
 		check_margins(&dst, what);
 		if (compare(src.io, IO_LEN, seed) >= 0)
@@ -308,7 +265,7 @@ static void mixed_vector(int fd, off_t off)
 
 		if (bad >= 0) {
 			fail("mixed preadv segment %d byte %ld: expected %#x, seen %#x",
-			     t, bad, pattern(bad, seed + t),
+			     t, bad, nz_pattern(bad, seed + t),
 			     ((unsigned char *)rv[t].iov_base)[bad]);
 			ok = 0;
 		}
@@ -320,19 +277,6 @@ static void mixed_vector(int fd, off_t off)
 			free_buf(&b[t]);
 }
 
-static size_t read_thp_size(void)
-{
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
-	unsigned long v = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%lu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
-
 int main(void)
 {
 	unsigned long long devsize = 0;
@@ -341,17 +285,17 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = getpagesize();
-	thp_size = read_thp_size();
-	huge_size = meminfo_value("Hugepagesize") * 1024;
+	thp_size = thp_pmd_size();
+	huge_size = read_ulong("/proc/meminfo", "Hugepagesize:") * 1024;
 	have[SMALL] = 1;
 	have[THP] = thp_size && thp_size <= MAX_HUGE;
 	have[HUGETLB] = huge_size && huge_size <= MAX_HUGE &&
-			meminfo_value("HugePages_Free") >= 2;
+			read_ulong("/proc/meminfo", "HugePages_Free:") >= 2;
 	if (!have[THP])
 		printf("note: no usable THP size (%zu), THP buffers not tried\n", thp_size);
 	if (!have[HUGETLB])
 		printf("note: no usable hugetlb pages (size %zu, free %lu), not tried\n",
-		       huge_size, meminfo_value("HugePages_Free"));
+		       huge_size, read_ulong("/proc/meminfo", "HugePages_Free:"));
 
 	fd = open(DEVICE, O_RDWR | O_DIRECT);
 	if (fd < 0 && errno == ENOENT) {
@@ -379,10 +323,5 @@ int main(void)
 	mixed_vector(fd, (off_t)(slot++ % slots) * IO_LEN);
 	close(fd);
 
-	if (failures) {
-		printf("odirect_ram: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("odirect_ram: all checks passed\n");
-	return 0;
+	return finish("odirect_ram");
 }

@@ -24,29 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define PROTO 0x88b5	/* IEEE 802 local experimental ethertype */
 #define NFRAMES 200
 #define NBLOCKS 8
 #define MAGIC 0x47555052u
 
 static size_t page;
-static int failures;
 static struct tpacket_req3 req;
 static char *ring, *ring2;
 static int seen[NFRAMES], nseen, cur;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
-static unsigned char pattern(unsigned long i, unsigned int seed)
-{
-	unsigned int x = (unsigned int)i * 2654435761u + seed * 0x9e3779b9u;
-
-	x ^= x >> 15;
-	return (unsigned char)(x >> 7);
-}
 
 static size_t frame_payload_len(unsigned int seq)
 {
@@ -269,10 +257,5 @@ int main(void)
 	munmap(ring, ring_len);
 	close(tx);
 	close(rx);
-	if (failures) {
-		printf("packet_rx_ring: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("packet_rx_ring: all checks passed\n");
-	return 0;
+	return finish("packet_rx_ring");
 }

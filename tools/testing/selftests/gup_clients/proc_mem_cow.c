@@ -16,15 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define FILE_PATH "/tmp/proc_mem_cow.dat"
 
 static size_t page;
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
 
 static unsigned char orig_byte(size_t i)
 {
@@ -34,22 +30,6 @@ static unsigned char orig_byte(size_t i)
 static unsigned char new_byte(size_t i)
 {
 	return (unsigned char)(i * 7 + 1) & 0x7f;
-}
-
-/* Compare @len bytes at @p with the model @want. */
-static int same(const char *what, const char *p, const char *want, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] != want[i]) {
-			fail("%s: byte %zu: expected %#x, seen %#x", what, i,
-			     (unsigned char)want[i], (unsigned char)p[i]);
-			return 0;
-		}
-	}
-	printf("ok: %s: %zu bytes as expected\n", what, len);
-	return 1;
 }
 
 /* The permission string of the mapping holding @addr in /proc/self/maps. */
@@ -144,26 +124,26 @@ int main(void)
 	memcpy(model + 50, back, 100);
 	mem_write(mem, back + 200, 128, priv + page - 64, "private, straddling into page 1");
 	memcpy(model + page - 64, back + 200, 128);
-	same("the private mapping after the writes", priv, model, len);
+	same_bytes("the private mapping after the writes", priv, model, len);
 
 	memset(back, 0, len);
 	if (pread(mem, back, len, (off_t)(unsigned long)priv) != (ssize_t)len)
 		fail("reading the private mapping back through /proc/self/mem: %s",
 		     strerror(errno));
 	else
-		same("the private mapping read through /proc/self/mem", back, model, len);
+		same_bytes("the private mapping read through /proc/self/mem", back, model, len);
 
 	memset(back, 0, len);
 	if (pread(fd, back, len, 0) != (ssize_t)len)
 		fail("pread of the file: %s", strerror(errno));
 	else
-		same("the file after the private writes", back, orig, len);
+		same_bytes("the file after the private writes", back, orig, len);
 	priv2 = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (priv2 == MAP_FAILED)
 		fail("second private mmap: %s", strerror(errno));
 	else
-		same("a second private mapping of the file", priv2, orig, len);
-	same("a shared mapping of the file", shared, orig, len);
+		same_bytes("a second private mapping of the file", priv2, orig, len);
+	same_bytes("a shared mapping of the file", shared, orig, len);
 	perms_of(priv, perms);
 	if (strcmp(perms, "r--p"))
 		fail("the private mapping's permissions: expected r--p, seen %s", perms);
@@ -174,13 +154,13 @@ int main(void)
 	mem_write_refused(mem, shared + 10, "shared mapping of an O_RDONLY file");
 	mem_write_refused(mem, shared_rw + page - 20,
 			  "read-only shared mapping of an O_RDWR file");
-	same("the O_RDONLY shared mapping after the refused write", shared, orig, len);
-	same("the O_RDWR shared mapping after the refused write", shared_rw, orig, len);
+	same_bytes("the O_RDONLY shared mapping after the refused write", shared, orig, len);
+	same_bytes("the O_RDWR shared mapping after the refused write", shared_rw, orig, len);
 	memset(back, 0, len);
 	if (pread(fd, back, len, 0) != (ssize_t)len)
 		fail("pread of the file: %s", strerror(errno));
 	else
-		same("the file after the refused writes", back, orig, len);
+		same_bytes("the file after the refused writes", back, orig, len);
 
 	/* A read-only private anonymous page is written the same way. */
 	for (i = 0; i < 64; i++)
@@ -188,13 +168,8 @@ int main(void)
 	mem_write(mem, back, 64, anon + page + 8, "read-only private anonymous page");
 	memset(model, 0, len);
 	memcpy(model + page + 8, back, 64);
-	same("the read-only anonymous mapping after the write", anon, model, len);
+	same_bytes("the read-only anonymous mapping after the write", anon, model, len);
 
 	unlink(FILE_PATH);
-	if (failures) {
-		printf("proc_mem_cow: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("proc_mem_cow: all checks passed\n");
-	return 0;
+	return finish("proc_mem_cow");
 }

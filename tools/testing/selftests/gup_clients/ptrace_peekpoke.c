@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define INITIAL_VALUE	0x1234567800abcdefUL
 #define CHILD_VALUE	0x0badc0de0badc0deUL
 #define POKE_DATA	0x5555aaaa5555aaaaUL
@@ -43,13 +45,6 @@ static size_t page;
 static char *buf;	/* 3 pages: two the child fills, one it never touches, */
 			/* then a hole of one page */
 static unsigned long text_orig;
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
 /* Load a word from memory, whatever the compiler knows about it. */
 static unsigned long read_word(const void *addr)
 {
@@ -221,10 +216,5 @@ int main(void)
 		fail("the parent's untouched page: expected 0, seen %#lx",
 		     read_word(buf + 2 * page + 40));
 
-	if (failures) {
-		printf("ptrace_peekpoke: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("ptrace_peekpoke: all checks passed\n");
-	return 0;
+	return finish("ptrace_peekpoke");
 }

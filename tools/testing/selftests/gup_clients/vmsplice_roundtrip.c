@@ -20,40 +20,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define FILE_PATH "/tmp/vmsplice_roundtrip.dat"
 #define BIG_LEN (1024 * 1024UL)
 #define MAX_HUGE (32 * 1024 * 1024UL)
 
 static size_t page;
-static int failures;
-
-#define fail(fmt, ...) do {					\
-	printf("FAIL: " fmt "\n", ##__VA_ARGS__);		\
-	failures++;						\
-} while (0)
-
-static unsigned char pattern(unsigned long i, unsigned int seed)
-{
-	unsigned int x = (unsigned int)i * 2654435761u + seed * 0x9e3779b9u;
-
-	x ^= x >> 15;
-	return (unsigned char)(x >> 7);
-}
-
-static int same(const char *what, const char *got, const char *want, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (got[i] != want[i]) {
-			fail("%s: byte %zu: expected %#x, seen %#x", what, i,
-			     (unsigned char)want[i], (unsigned char)got[i]);
-			return 0;
-		}
-	}
-	printf("ok: %s: %zu bytes intact\n", what, len);
-	return 1;
-}
 
 static ssize_t read_full(int fd, char *p, size_t len)
 {
@@ -105,7 +78,7 @@ static void unaligned_vectors(char *buf, char *want, char *got)
 	if (read_full(pfd[0], got, total) != total)
 		fail("read from the pipe: expected %zd bytes", total);
 	else
-		same("vmsplice of 3 unaligned segments, read()", got, want, total);
+		same_bytes("vmsplice of 3 unaligned segments, read()", got, want, total);
 
 	/* vmsplice() from the pipe into user memory */
 	total = splice_segments(pfd[1], buf, want);
@@ -115,7 +88,7 @@ static void unaligned_vectors(char *buf, char *want, char *got)
 	if (total < 0 || vmsplice(pfd[0], &out, 1, 0) != total)
 		fail("vmsplice round trip: %s", strerror(errno));
 	else
-		same("vmsplice in, vmsplice out", got, want, total);
+		same_bytes("vmsplice in, vmsplice out", got, want, total);
 
 	/* splice() into a tmpfs file */
 	fd = open(FILE_PATH, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -127,7 +100,7 @@ static void unaligned_vectors(char *buf, char *want, char *got)
 		if (pread(fd, got, total, 0) != total)
 			fail("pread of %s: %s", FILE_PATH, strerror(errno));
 		else
-			same("vmsplice, splice to a tmpfs file, pread", got, want, total);
+			same_bytes("vmsplice, splice to a tmpfs file, pread", got, want, total);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -139,20 +112,12 @@ static void unaligned_vectors(char *buf, char *want, char *got)
 /* 1 MiB from a THP-backed buffer, in as many pieces as the pipe takes. */
 static void big(void)
 {
-	size_t thp = 0, in = 0, out = 0, i, len;
-	int pfd[2], calls = 0, f;
+	size_t thp = thp_pmd_size(), in = 0, out = 0, i, len;
+	int pfd[2], calls = 0;
 	char *map, *buf, *got;
 	struct iovec iov;
 	ssize_t n;
 
-	f = open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", O_RDONLY);
-	if (f >= 0) {
-		char s[32] = "";
-
-		if (read(f, s, sizeof(s) - 1) > 0)
-			thp = strtoul(s, NULL, 10);
-		close(f);
-	}
 	if (!thp || thp > MAX_HUGE || thp < BIG_LEN)
 		thp = BIG_LEN;
 	map = mmap(NULL, 2 * thp, PROT_READ | PROT_WRITE,
@@ -304,10 +269,5 @@ int main(void)
 	modified_after(buf, got);
 	zero_and_hole(got);
 
-	if (failures) {
-		printf("vmsplice_roundtrip: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("vmsplice_roundtrip: all checks passed\n");
-	return 0;
+	return finish("vmsplice_roundtrip");
 }
