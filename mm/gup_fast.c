@@ -507,7 +507,6 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	pte_t pte = ptep_get_lockless(run->ptep);
 	struct folio *folio;
 	struct page *first;
-	unsigned long span;
 
 	run->use = classify_pte(w, pte);
 	if (run->use == PTE_UNUSABLE)
@@ -517,11 +516,7 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	if (run->use == PTE_DEVICE && !hold_pgmap(w, run->pfn))
 		return 0;
 	first = pte_page(pte);
-	span = min(left, folio_span_hint(first));
-	if (span > 1)
-		measure_run(w, run, span);
-	else
-		run->nr = 1;
+	measure_run(w, run, min(left, folio_span_hint(first)));
 
 	run->nr = grab_run(w, first, run->nr, &folio);
 	if (!run->nr)

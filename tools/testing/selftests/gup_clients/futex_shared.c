@@ -51,33 +51,37 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Read /proc/@pid/@name into @buf (NUL-terminated); its length or <= 0. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n > 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /* Is @pid asleep inside the futex system call? */
 static int in_futex_sleep(pid_t pid)
 {
-	char path[64], buf[256], *p;
+	char buf[256], *p;
 	long nr;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (read_proc(pid, "stat", buf, sizeof(buf)) <= 0)
 		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || p[2] != 'S')
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (read_proc(pid, "syscall", buf, sizeof(buf)) <= 0)
 		return 0;
-	buf[n] = '\0';
 	nr = strtol(buf, &p, 10);
 	return p != buf && nr == SYS_futex;
 }
