@@ -553,6 +553,48 @@ static void gupf_test_hugetlb_pud(struct kunit *test)
 	}
 }
 
+/*
+ * Devmap entries (ZONE_DEVICE memory mapped the way device-dax maps it), a
+ * PMD leaf and then PTEs, whole and from an odd offset: the lockless walk
+ * returns the device pages, holding their dev_pagemap while it takes them.
+ * FOLL_LONGTERM is the slow path's to decide (the fsdax refusal lives
+ * there), so pin_user_pages_fast_only() takes nothing and
+ * pin_user_pages_fast() pins all of them through the fallback.
+ */
+static void gupf_test_devmap(struct kunit *test)
+{
+	const unsigned int lt = FOLL_WRITE | FOLL_LONGTERM;
+	const int n = GUPF_PMD_PAGES;
+	unsigned long addr, first, off;
+	struct gupf_range *r;
+	struct page *dev;
+	bool leaf;
+	int huge, i;
+
+	for (huge = 1; huge >= 0; huge--) {
+		first = huge ? 0 : GUPF_PMD_PAGES;
+		addr = gupk_devmap(test, first, n, huge, 26 + huge, &dev);
+		KUNIT_EXPECT_PTR_EQ(test, gupk_mapped(addr, &leaf), dev);
+		KUNIT_EXPECT_EQ(test, leaf, (bool)huge);
+		for (off = 0; off < n; off += n - 37) {
+			r = gupf_range(test, addr + off * PAGE_SIZE, n - off,
+				       26 + huge, off);
+			KUNIT_ASSERT_EQ(test, r->present, (long)(n - off));
+			for (i = 0; i < n - off; i++)
+				if (r->expect[i] != nth_page(dev, off + i))
+					break;
+			KUNIT_EXPECT_EQ_MSG(test, i, (int)(n - off),
+					    "page %d is not device page %lu",
+					    i, off + i);
+
+			gupf_check_all(test, r, 0, n - off, n - off);
+			gupf_check_all(test, r, FOLL_WRITE, n - off, n - off);
+			gupf_check_kind(test, r, GUPF_PIN_ONLY, lt, 0);
+			gupf_check_kind(test, r, GUPF_PIN, lt, n - off);
+		}
+	}
+}
+
 /* shmem: the page cache pages themselves. */
 static void gupf_test_shmem(struct kunit *test)
 {
@@ -1644,6 +1686,7 @@ static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_thp_pte),
 	KUNIT_CASE(gupf_test_hugetlb),
 	KUNIT_CASE(gupf_test_hugetlb_pud),
+	KUNIT_CASE(gupf_test_devmap),
 	KUNIT_CASE(gupf_test_shmem),
 	KUNIT_CASE(gupf_test_zero_page),
 	KUNIT_CASE(gupf_test_huge_zero_page),

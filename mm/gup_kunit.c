@@ -46,6 +46,7 @@
 
 /* Number of small pages most cases work on. */
 #define GUP_TEST_PAGES	4
+#define GUP_TEST_DEVMAP_PAGES	16
 
 /* ---------------------------------------------------------------------- */
 /* Values written through the user mapping                                */
@@ -823,6 +824,79 @@ static void gup_test_shmem(struct kunit *test)
 	}
 }
 
+/* The page cache page of @file at @index, or NULL; no reference kept. */
+static struct page *gup_test_cached(struct file *file, pgoff_t index)
+{
+	struct page *page = find_get_page(file->f_mapping, index);
+
+	if (page)
+		put_page(page);
+	return page;
+}
+
+/*
+ * Page cache of a regular filesystem (ramfs: generic filemap faults and
+ * ->page_mkwrite, where shmem has its own).  A shared mapping pins the
+ * cache pages themselves, for writing and long term, and what is written
+ * through the pins is what the file then holds; a page never written reads
+ * as a zeroed cache page; a FOLL_FORCE write through a private read-only
+ * mapping takes an anonymous copy and leaves the file alone.
+ */
+static void gup_test_page_cache(struct kunit *test)
+{
+	const int n = GUP_TEST_PAGES;
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
+	struct file *file;
+	unsigned long addr;
+	int i;
+
+	file = kunit_user_cache_file(test, (n + 1) * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	for (i = 0; i < n; i++)
+		gup_test_write_file_word(test, file, i * PAGE_SIZE,
+					 gupk_tag(33, i));
+	addr = gupk_map_file(test, file, n + 1, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, n,
+					    FOLL_WRITE | FOLL_LONGTERM), n);
+	for (i = 0; i < n; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_PTR_EQ(test, page, gup_test_cached(file, i));
+		KUNIT_EXPECT_PTR_EQ(test, page_folio(page)->mapping,
+				    file->f_mapping);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), gupk_tag(33, i));
+		gup_test_set_page_word(page, gupk_tag(34, i));
+	}
+	unpin_user_pages_dirty_lock(pin->pages, pin->nr, true);
+	pin->nr = 0;
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file,
+							 i * PAGE_SIZE),
+				gupk_tag(34, i));
+
+	KUNIT_EXPECT_NULL(test, gup_test_cached(file, n));
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr + n * PAGE_SIZE, 1, 0),
+			1);
+	KUNIT_EXPECT_PTR_EQ(test, get->pages[0], gup_test_cached(file, n));
+	KUNIT_EXPECT_EQ(test, gupk_page_word(get->pages[0]), 0ULL);
+	gupk_drop(get);
+
+	addr = gupk_map_file(test, file, 1, PROT_READ, MAP_PRIVATE);
+	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, 1,
+					    FOLL_FORCE | FOLL_WRITE), 1);
+	KUNIT_EXPECT_TRUE(test, PageAnon(get->pages[0]));
+	KUNIT_EXPECT_EQ(test, gupk_page_word(get->pages[0]), gupk_tag(34, 0));
+	gup_test_set_page_word(get->pages[0], gupk_tag(35, 0));
+	gupk_drop(get);
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), gupk_tag(35, 0));
+	KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file, 0),
+			gupk_tag(34, 0));
+}
+
 /* Map one PMD-sized THP, or skip the case if none can be had. */
 static unsigned long gup_test_thp(struct kunit *test, struct folio **folio)
 {
@@ -1085,6 +1159,95 @@ static void gup_test_huge_zero_page(struct kunit *test)
 	p = kmap_local_page(page);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, PAGE_SIZE));
 	kunmap_local(p);
+}
+
+/*
+ * pin_user_pages() and (unless @flags asks for FOLL_LONGTERM)
+ * get_user_pages() with @flags on @n devmap pages from @addr, which map
+ * device pages @dev on, tagged with @seed from @skip on:
+ * each call returns the device pages themselves, one reference or one pin
+ * (GUP_PIN_COUNTING_BIAS) each, all given back on release.
+ */
+static void gup_test_devmap_calls(struct kunit *test, unsigned long addr,
+				  int n, struct page *dev, unsigned long skip,
+				  unsigned int seed, unsigned int flags)
+{
+	int before[GUP_TEST_DEVMAP_PAGES];
+	struct gupk_refs *refs;
+	int pinned, i;
+
+	for (i = 0; i < n; i++)
+		before[i] = gup_test_refcount(nth_page(dev, i));
+	/* FOLL_LONGTERM is for pins only. */
+	for (pinned = !!(flags & FOLL_LONGTERM); pinned < 2; pinned++) {
+		int unit = pinned ? GUP_PIN_COUNTING_BIAS : 1;
+
+		refs = gupk_refs(test, n, pinned);
+		KUNIT_ASSERT_EQ_MSG(test, gup_test_grab(refs, addr, n, flags), n,
+				    "flags %#x, pinned %d", flags, pinned);
+		for (i = 0; i < n; i++) {
+			struct page *page = refs->pages[i];
+
+			KUNIT_EXPECT_PTR_EQ(test, page, nth_page(dev, i));
+			KUNIT_EXPECT_TRUE(test, is_zone_device_page(page));
+			KUNIT_EXPECT_EQ(test, gupk_page_word(page),
+					gupk_tag(seed, skip + i));
+			KUNIT_EXPECT_EQ(test, gup_test_refcount(page),
+					before[i] + unit);
+			KUNIT_EXPECT_EQ(test, page_maybe_dma_pinned(page),
+					(bool)pinned);
+		}
+		gupk_drop(refs);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_EQ(test, gup_test_refcount(nth_page(dev, i)),
+					before[i]);
+	}
+}
+
+/*
+ * Devmap backing: ZONE_DEVICE memory mapped the way a device-dax driver
+ * maps it, by a PMD leaf and by PTEs.  Reads, writes and FOLL_LONGTERM
+ * pins all take the device pages in place (generic device memory is not
+ * movable, so there is nothing to migrate), every pin is counted in
+ * NR_FOLL_PIN_*, and a write through a read-only mapping is refused.
+ */
+static void gup_test_devmap(struct kunit *test)
+{
+	static const unsigned int flags[] = {
+		0, FOLL_WRITE, FOLL_WRITE | FOLL_LONGTERM,
+	};
+	const int n = GUP_TEST_DEVMAP_PAGES;
+	/* An odd offset, deep inside the PMD leaf or the PTE table. */
+	const unsigned long skip = GUPK_PMD_PAGES - n - 3;
+	unsigned long addr, ro, first;
+	struct gupk_pins s0, s1;
+	struct page *dev;
+	bool leaf;
+	int huge, f;
+
+	for (huge = 1; huge >= 0; huge--) {
+		first = huge ? 0 : GUPK_PMD_PAGES;
+		addr = gupk_devmap(test, first, GUPK_PMD_PAGES, huge, 31 + huge,
+				   &dev);
+		KUNIT_EXPECT_PTR_EQ(test, gupk_mapped(addr, &leaf), dev);
+		KUNIT_EXPECT_EQ(test, leaf, (bool)huge);
+		s0 = gupk_pin_stats();
+		for (f = 0; f < ARRAY_SIZE(flags); f++)
+			gup_test_devmap_calls(test, addr + skip * PAGE_SIZE, n,
+					      nth_page(dev, skip), skip,
+					      31 + huge, flags[f]);
+		s1 = gupk_pin_stats();
+		KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired,
+				(long)ARRAY_SIZE(flags) * n);
+		KUNIT_EXPECT_EQ(test, s1.released - s0.released,
+				(long)ARRAY_SIZE(flags) * n);
+
+		ro = kunit_user_mmap_devmem(test, first, PMD_SIZE, PROT_READ,
+					    huge);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(ro));
+		gup_test_expect_refused(test, ro, FOLL_WRITE, -EFAULT);
+		gup_test_devmap_calls(test, ro, n, dev, 0, 31 + huge, 0);
+	}
 }
 
 /* Secret memory is usable from user space but never handed out by GUP. */
@@ -1418,11 +1581,13 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_longterm_movable),
 	KUNIT_CASE(gup_test_zero_page),
 	KUNIT_CASE(gup_test_shmem),
+	KUNIT_CASE(gup_test_page_cache),
 	KUNIT_CASE(gup_test_thp_pin),
 	KUNIT_CASE(gup_test_hugetlb),
 	KUNIT_CASE(gup_test_hugetlb_pud),
 	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
 	KUNIT_CASE(gup_test_huge_zero_page),
+	KUNIT_CASE(gup_test_devmap),
 	KUNIT_CASE(gup_test_secretmem),
 	KUNIT_CASE(gup_test_gate_area),
 	KUNIT_CASE(gup_test_unpin_dirty),

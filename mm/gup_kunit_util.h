@@ -405,6 +405,34 @@ static inline unsigned long gupk_map_file(struct kunit *test,
 	return addr;
 }
 
+/*
+ * @n device pages from device page @first on, mapped read-write by devmap
+ * entries (PMD leaves when @huge, else PTEs) and written with the tags of
+ * @seed through that mapping; *@dev is set to device page @first.  Skips
+ * the case when the kernel was given no device memory for tests.
+ */
+static inline unsigned long gupk_devmap(struct kunit *test,
+					unsigned long first, unsigned long n,
+					bool huge, unsigned int seed,
+					struct page **dev)
+{
+	struct page *base;
+	unsigned long nr, addr;
+
+	base = kunit_user_devmem_pages(&nr);
+	if (base == ERR_PTR(-ENODEV))
+		kunit_skip(test, "no device memory (kunit_user_mm.devmem=)");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(base), "device memory: %ld",
+			       PTR_ERR(base));
+	addr = kunit_user_mmap_devmem(test, first, n * PAGE_SIZE,
+				      PROT_READ | PROT_WRITE, huge);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "devmap mmap: %ld",
+			       (long)addr);
+	gupk_fill(test, addr, n, seed);
+	*dev = pfn_to_page(page_to_pfn(base) + first);
+	return addr;
+}
+
 /* ---------------------------------------------------------------------- */
 /* A PUD-size hugetlb page                                                */
 /* ---------------------------------------------------------------------- */

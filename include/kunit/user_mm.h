@@ -40,6 +40,12 @@ struct file *kunit_user_adopt_file(struct kunit *test, struct file *file);
 struct file *kunit_user_shmem_file(struct kunit *test, loff_t size);
 
 /*
+ * A fresh regular file of @size bytes on a private ramfs mount (page cache
+ * pages, not shmem), owned by the test.
+ */
+struct file *kunit_user_cache_file(struct kunit *test, loff_t size);
+
+/*
  * A fresh shmem file of @len bytes, mapped (MAP_SHARED unless @flags says
  * MAP_PRIVATE).
  */
@@ -95,5 +101,21 @@ unsigned long kunit_user_mmap_ops(struct kunit *test,
 				  const struct file_operations *fops,
 				  void *priv, unsigned long len,
 				  unsigned long prot, unsigned long flags);
+
+/*
+ * ZONE_DEVICE pages for tests, from the range given with
+ * kunit_user_mm.devmem=SIZE@START: the first page, and their number in *@nr.
+ * ERR_PTR(-ENODEV) when there is none.
+ */
+struct page *kunit_user_devmem_pages(unsigned long *nr);
+
+/*
+ * Device pages [@first, @first + @len / PAGE_SIZE) mapped MAP_SHARED at a
+ * PMD-aligned address as devmap entries, all installed up front: PMD
+ * leaves when @huge, PTEs otherwise.
+ */
+unsigned long kunit_user_mmap_devmem(struct kunit *test, unsigned long first,
+				     unsigned long len, unsigned long prot,
+				     bool huge);
 
 #endif /* _KUNIT_USER_MM_H */

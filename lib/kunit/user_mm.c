@@ -36,7 +36,10 @@
 #include <linux/kthread.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/memremap.h>
 #include <linux/mman.h>
+#include <linux/moduleparam.h>
+#include <linux/pfn_t.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
@@ -234,6 +237,48 @@ struct file *kunit_user_shmem_file(struct kunit *test, loff_t size)
 				   shmem_file_setup("kunit-user-shmem", size, 0));
 }
 EXPORT_SYMBOL_GPL(kunit_user_shmem_file);
+
+/**
+ * kunit_user_cache_file() - create a regular page cache file owned by the test
+ * @test: the test case
+ * @size: file size in bytes
+ *
+ * The file lives alone on a private ramfs mount, so its pages are plain
+ * page cache pages: mapped by the generic filemap fault code, with
+ * ->page_mkwrite on the first write through a shared mapping, never swapped
+ * out.  It is opened read-write and put when the case ends; the mount goes
+ * away with the file's last reference.
+ *
+ * Return: the file, or an ERR_PTR().
+ */
+struct file *kunit_user_cache_file(struct kunit *test, loff_t size)
+{
+	struct file_system_type *type = get_fs_type("ramfs");
+	struct vfsmount *mnt;
+	struct file *file;
+	int err;
+
+	if (!type)
+		return ERR_PTR(-ENODEV);
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	if (IS_ERR(mnt))
+		return ERR_CAST(mnt);
+	file = file_open_root_mnt(mnt, "kunit-user-cache",
+				  O_RDWR | O_CREAT | O_EXCL | O_LARGEFILE,
+				  0600);
+	/* An open file holds the mount; drop the mount's own reference. */
+	kern_unmount(mnt);
+	if (IS_ERR(file))
+		return file;
+	err = vfs_truncate(&file->f_path, size);
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return kunit_user_adopt_file(test, file);
+}
+EXPORT_SYMBOL_GPL(kunit_user_cache_file);
 
 /**
  * kunit_user_mmap_shmem() - map a fresh shmem file into the test's user mm
@@ -548,3 +593,254 @@ unsigned long kunit_user_mmap_ops(struct kunit *test,
 	return kunit_user_mmap(test, file, 0, len, prot, flags, 0);
 }
 EXPORT_SYMBOL_GPL(kunit_user_mmap_ops);
+
+/*
+ * Device memory.  "kunit_user_mm.devmem=SIZE@START" on the command line names
+ * physical memory that exists but that the kernel does not own as RAM: on
+ * x86 a range reserved with memmap=SIZE$START, on arm64 the top of RAM cut
+ * off with mem=.  The first test that asks for it turns the range into
+ * ZONE_DEVICE pages (MEMORY_DEVICE_GENERIC, as device-dax does for
+ * soft-reserved memory) with a kernel direct mapping; they stay for the
+ * rest of the boot, so no test has to wait for another test's mappings to
+ * go away.  Tests map the pages into their mm as devmap entries.
+ */
+#ifdef CONFIG_ZONE_DEVICE
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "kunit_user_mm."
+
+static char *kunit_devmem_param;
+module_param_named(devmem, kunit_devmem_param, charp, 0444);
+MODULE_PARM_DESC(devmem,
+		 "SIZE@START: physical memory, not the kernel's RAM, for devmap tests");
+
+static struct {
+	struct mutex lock;		/* serialises the first use */
+	struct dev_pagemap pgmap;
+	phys_addr_t start;
+	u64 size;
+	int err;			/* result of the first use */
+	bool tried;
+} kunit_devmem = {
+	.lock = __MUTEX_INITIALIZER(kunit_devmem.lock),
+};
+
+/* Read SIZE@START; a range that is there but malformed is an error. */
+static int kunit_devmem_parse(void)
+{
+	char *rest;
+
+	if (!kunit_devmem_param || !*kunit_devmem_param)
+		return -ENODEV;
+	kunit_devmem.size = memparse(kunit_devmem_param, &rest);
+	if (!kunit_devmem.size || *rest != '@')
+		return -EINVAL;
+	kunit_devmem.start = memparse(rest + 1, &rest);
+	if (*rest)
+		return -EINVAL;
+	if (!IS_ALIGNED(kunit_devmem.start | kunit_devmem.size, PMD_SIZE))
+		return -EINVAL;
+	return 0;
+}
+
+/* Give the range struct pages in ZONE_DEVICE and a direct mapping. */
+static int kunit_devmem_create(void)
+{
+	struct dev_pagemap *pgmap = &kunit_devmem.pgmap;
+	void *kaddr;
+	int err;
+
+	err = kunit_devmem_parse();
+	if (err)
+		return err;
+	pgmap->type = MEMORY_DEVICE_GENERIC;
+	pgmap->range.start = kunit_devmem.start;
+	pgmap->range.end = kunit_devmem.start + kunit_devmem.size - 1;
+	pgmap->nr_range = 1;
+	kaddr = memremap_pages(pgmap, NUMA_NO_NODE);
+	return PTR_ERR_OR_ZERO(kaddr);
+}
+
+/**
+ * kunit_user_devmem_pages() - the device pages tests may map
+ * @nr: set to the number of pages
+ *
+ * The pages are ZONE_DEVICE pages of type MEMORY_DEVICE_GENERIC, contiguous
+ * from the one returned, each with a reference count of one that belongs
+ * to the range.  Their contents are whatever earlier tests left there.
+ *
+ * Return: the first page, ERR_PTR(-ENODEV) when the command line names no
+ * range, or the error that setting the range up gave.
+ */
+struct page *kunit_user_devmem_pages(unsigned long *nr)
+{
+	mutex_lock(&kunit_devmem.lock);
+	if (!kunit_devmem.tried) {
+		kunit_devmem.err = kunit_devmem_create();
+		kunit_devmem.tried = true;
+	}
+	mutex_unlock(&kunit_devmem.lock);
+	if (kunit_devmem.err)
+		return ERR_PTR(kunit_devmem.err);
+	*nr = kunit_devmem.size >> PAGE_SHIFT;
+	return pfn_to_page(PHYS_PFN(kunit_devmem.start));
+}
+EXPORT_SYMBOL_GPL(kunit_user_devmem_pages);
+
+/* Every entry is installed when the range is mapped; nothing to fault. */
+static vm_fault_t kunit_devmem_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct kunit_devmem_vm_ops = {
+	.fault = kunit_devmem_fault,
+};
+
+static int kunit_devmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND;
+	vma->vm_ops = &kunit_devmem_vm_ops;
+	return 0;
+}
+
+static const struct file_operations kunit_devmem_fops = {
+	.owner	= THIS_MODULE,
+	.mmap	= kunit_devmem_mmap,
+};
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/* One devmap PMD leaf mapping @pfn at @addr, built as a huge fault would. */
+static vm_fault_t kunit_devmem_pmd(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long pfn)
+{
+	struct vm_fault vmf = { .vma = vma, .address = addr };
+	struct mm_struct *mm = vma->vm_mm;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	p4d = p4d_alloc(mm, pgd_offset(mm, addr), addr);
+	pud = p4d ? pud_alloc(mm, p4d, addr) : NULL;
+	vmf.pmd = pud ? pmd_alloc(mm, pud, addr) : NULL;
+	if (!vmf.pmd)
+		return VM_FAULT_OOM;
+	return vmf_insert_pfn_pmd(&vmf, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP),
+				  vma->vm_flags & VM_WRITE);
+}
+#else
+static vm_fault_t kunit_devmem_pmd(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long pfn)
+{
+	return VM_FAULT_SIGBUS;
+}
+#endif
+
+/* One devmap PTE mapping @pfn at @addr, dirty and writable if @vma is. */
+static vm_fault_t kunit_devmem_pte(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long pfn)
+{
+	pfn_t entry = __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP);
+
+	if (vma->vm_flags & VM_WRITE)
+		return vmf_insert_mixed_mkwrite(vma, addr, entry);
+	return vmf_insert_mixed(vma, addr, entry);
+}
+
+/* Fill the VMA at @addr with entries for the pages from @pfn on. */
+static int kunit_devmem_install(unsigned long addr, unsigned long len,
+				unsigned long pfn, bool huge)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long step = huge ? PMD_SIZE : PAGE_SIZE;
+	struct vm_area_struct *vma;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	unsigned long end = addr + len;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	for (; vma && addr < end; addr += step, pfn += step >> PAGE_SHIFT) {
+		ret = huge ? kunit_devmem_pmd(vma, addr, pfn) :
+			     kunit_devmem_pte(vma, addr, pfn);
+		if (ret != VM_FAULT_NOPAGE)
+			break;
+	}
+	mmap_write_unlock(mm);
+	return ret == VM_FAULT_NOPAGE ? 0 : vm_fault_to_errno(ret, 0);
+}
+
+/* A free stretch of @len bytes of the test's mm that starts PMD-aligned. */
+static unsigned long kunit_devmem_hole(struct kunit *test, unsigned long len)
+{
+	unsigned long raw;
+
+	raw = kunit_user_mmap_anon(test, len + PMD_SIZE, PROT_NONE, 0);
+	if (IS_ERR_VALUE(raw))
+		return raw;
+	vm_munmap(raw, len + PMD_SIZE);
+	return ALIGN(raw, PMD_SIZE);
+}
+
+/**
+ * kunit_user_mmap_devmem() - map device pages as devmap entries
+ * @test: the test case, after kunit_user_mm_attach()
+ * @first: index of the first device page (see kunit_user_devmem_pages())
+ * @len: length in bytes; a multiple of PMD_SIZE when @huge
+ * @prot: PROT_* bits
+ * @huge: map with PMD leaves (then @first must be PMD-aligned) or PTEs
+ *
+ * The mapping is MAP_SHARED and starts at a PMD-aligned address.  Every
+ * entry is installed before this returns, marked devmap (and special), the
+ * way a device-dax driver maps its memory, writable and dirty when @prot
+ * allows writing.  The pages get no reference from the mapping; a fault
+ * anywhere in it is a SIGBUS.
+ *
+ * Return: the user address, or a negative errno (test with IS_ERR_VALUE()):
+ * -ENODEV when there is no device memory, -EINVAL when the request does
+ * not fit it.
+ */
+unsigned long kunit_user_mmap_devmem(struct kunit *test, unsigned long first,
+				     unsigned long len, unsigned long prot,
+				     bool huge)
+{
+	unsigned long nr, addr, align = huge ? PMD_SIZE : PAGE_SIZE;
+	struct page *base = kunit_user_devmem_pages(&nr);
+	struct file *file;
+	int err;
+
+	if (IS_ERR(base))
+		return PTR_ERR(base);
+	if (!len || !IS_ALIGNED(len | first << PAGE_SHIFT, align) ||
+	    first + (len >> PAGE_SHIFT) > nr)
+		return -EINVAL;
+	file = kunit_user_ops_file(test, &kunit_devmem_fops, NULL);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	addr = kunit_devmem_hole(test, len);
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	addr = kunit_user_mmap(test, file, addr, len, prot,
+			       MAP_SHARED | MAP_FIXED_NOREPLACE, first);
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	err = kunit_devmem_install(addr, len, page_to_pfn(base) + first, huge);
+	if (err) {
+		vm_munmap(addr, len);
+		return err;
+	}
+	return addr;
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap_devmem);
+#else
+struct page *kunit_user_devmem_pages(unsigned long *nr)
+{
+	return ERR_PTR(-ENODEV);
+}
+EXPORT_SYMBOL_GPL(kunit_user_devmem_pages);
+
+unsigned long kunit_user_mmap_devmem(struct kunit *test, unsigned long first,
+				     unsigned long len, unsigned long prot,
+				     bool huge)
+{
+	return -ENODEV;
+}
+EXPORT_SYMBOL_GPL(kunit_user_mmap_devmem);
+#endif

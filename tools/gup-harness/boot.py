@@ -47,9 +47,35 @@ CMDLINE = ('panic=-1 oops=panic movablecore=1G hugepages=96 hugepagesz=1G hugepa
            'transparent_hugepage=madvise secretmem.enable=1')
 
 
+# Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
+# lib/kunit/user_mm.c): 4 MiB of guest RAM the kernel must leave alone.
+# x86_64 reserves it with memmap=SIZE$START, just above the pmem range;
+# arm64 has no memmap=, so mem= leaves the top 4 MiB of RAM (which the
+# virt machine starts at 1 GiB) out of the kernel's memory.
+DEVMEM = 4 << 20
+
+
+def devmem_args(arch, memory):
+    if arch == 'x86_64':
+        start = 0x50000000
+        return f'memmap={DEVMEM >> 20}M${start:#x} kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
+    size = parse_size(memory)
+    start = (1 << 30) + size - DEVMEM
+    return f'mem={(size - DEVMEM) >> 20}M kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
+
+
+def parse_size(text):
+    """QEMU's -m notation (plain number: MiB) in bytes."""
+    units = {'K': 10, 'M': 20, 'G': 30, 'T': 40}
+    text = text.strip().upper()
+    if text[-1:] in units:
+        return int(float(text[:-1]) * (1 << units[text[-1]]))
+    return int(text) << 20
+
+
 def run_guest(args):
     cmd, archline = QEMU[args.arch]
-    append = f'{archline} {CMDLINE} {args.append}'.strip()
+    append = f'{archline} {devmem_args(args.arch, args.memory)} {CMDLINE} {args.append}'.strip()
     if args.suite:
         append += f' kunit.filter_glob={args.suite}'
     cmd = cmd + ['-m', args.memory, '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
