@@ -49,19 +49,24 @@ CMDLINE = ('panic=-1 oops=panic movablecore=1G hugepages=96 hugepagesz=1G hugepa
 
 # Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
 # lib/kunit/user_mm.c): 4 MiB of guest RAM the kernel must leave alone.
-# x86_64 reserves it with memmap=SIZE$START, just above the pmem range;
-# arm64 has no memmap=, so mem= leaves the top 4 MiB of RAM (which the
-# virt machine starts at 1 GiB) out of the kernel's memory.
+# x86_64 reserves it with memmap=SIZE$START, just above the pmem range.
+# arm64 has no memmap=: the guest gets 4 MiB more than --memory and mem=
+# keeps the kernel to --memory, so the extra 4 MiB at the top of RAM
+# (which the virt machine starts at 1 GiB) are the device memory, and the
+# zones (movablecore= takes the top of the kernel's memory) stay where
+# they are without it: a ZONE_MOVABLE boundary moved by 4 MiB would cut
+# the 1 GiB hugetlb page in two zones.
 DEVMEM = 4 << 20
 
 
 def devmem_args(arch, memory):
+    """(QEMU memory in MiB, kernel command line words) for the device memory."""
+    size = parse_size(memory)
     if arch == 'x86_64':
         start = 0x50000000
-        return f'memmap={DEVMEM >> 20}M${start:#x} kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
-    size = parse_size(memory)
-    start = (1 << 30) + size - DEVMEM
-    return f'mem={(size - DEVMEM) >> 20}M kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
+        return size >> 20, f'memmap={DEVMEM >> 20}M${start:#x} kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
+    start = (1 << 30) + size
+    return (size + DEVMEM) >> 20, f'mem={size >> 20}M kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
 
 
 def parse_size(text):
@@ -75,10 +80,11 @@ def parse_size(text):
 
 def run_guest(args):
     cmd, archline = QEMU[args.arch]
-    append = f'{archline} {devmem_args(args.arch, args.memory)} {CMDLINE} {args.append}'.strip()
+    memory, devmem = devmem_args(args.arch, args.memory)
+    append = f'{archline} {devmem} {CMDLINE} {args.append}'.strip()
     if args.suite:
         append += f' kunit.filter_glob={args.suite}'
-    cmd = cmd + ['-m', args.memory, '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
+    cmd = cmd + ['-m', f'{memory}M', '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
                  '-kernel', args.kernel, '-initrd', args.initrd, '-append', append]
     with open(args.log, 'wb') as log:
         try:
