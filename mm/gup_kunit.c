@@ -760,6 +760,69 @@ static void gup_test_longterm_movable(struct kunit *test)
 	}
 }
 
+static void gup_test_undax_release(struct kunit_resource *res)
+{
+	struct inode *inode = res->data;
+
+	inode->i_flags &= ~S_DAX;
+}
+
+static int gup_test_dax_init(struct kunit_resource *res, void *context)
+{
+	struct inode *inode = context;
+
+	inode->i_flags |= S_DAX;
+	res->data = inode;
+	return 0;
+}
+
+/*
+ * FOLL_LONGTERM refuses filesystem DAX mappings with -EOPNOTSUPP (the pin
+ * would hold the filesystem's blocks for good), before faulting anything
+ * in; a short-term pin of the same range works.  No DAX filesystem can be
+ * mounted when the suites run, so the inode of a ramfs file is marked
+ * S_DAX for the case: GUP decides from the VMA (vma_is_fsdax()), and that
+ * decision is what is checked here.  The fsdax_devmap client makes the
+ * same checks on a real ext2 -o dax mount.
+ */
+static void gup_test_longterm_fsdax(struct kunit *test)
+{
+	const unsigned int lt = FOLL_WRITE | FOLL_LONGTERM;
+	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
+	struct gupk_pins s0, s1;
+	struct file *file;
+	unsigned long addr;
+	bool fsdax;
+
+	if (!IS_ENABLED(CONFIG_FS_DAX))
+		kunit_skip(test, "needs CONFIG_FS_DAX");
+	file = kunit_user_cache_file(test, GUP_TEST_PAGES * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, gup_test_dax_init,
+							 gup_test_undax_release,
+							 GFP_KERNEL,
+							 file_inode(file)));
+	addr = gupk_map_file(test, file, GUP_TEST_PAGES,
+			     PROT_READ | PROT_WRITE, MAP_SHARED);
+	mmap_read_lock(current->mm);
+	fsdax = vma_is_fsdax(vma_lookup(current->mm, addr));
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_TRUE(test, fsdax);
+
+	s0 = gupk_pin_stats();
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES, lt),
+			(long)-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(pin, addr, GUP_TEST_PAGES, lt),
+			(long)-EOPNOTSUPP);
+	s1 = gupk_pin_stats();
+	KUNIT_EXPECT_EQ(test, s1.acquired - s0.acquired, 0L);
+	KUNIT_EXPECT_TRUE(test, mapping_empty(file->f_mapping));
+
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, GUP_TEST_PAGES,
+					    FOLL_WRITE),
+			(long)GUP_TEST_PAGES);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Backings                                                               */
 /* ---------------------------------------------------------------------- */
@@ -786,10 +849,9 @@ static void gup_test_zero_page(struct kunit *test)
 }
 
 /*
- * Shared memory and page cache: a shmem mapping returns the page cache
+ * Shared memory: a shmem mapping returns the shmem file's page cache
  * pages themselves, and data written through a pinned page is what the
- * file then reads.  (shmem is the page cache here: the test has no other
- * filesystem it can create files on.)
+ * file then reads.
  */
 static void gup_test_shmem(struct kunit *test)
 {
@@ -1579,6 +1641,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_pin_vmstat),
 	KUNIT_CASE(gup_test_zero_page_pin),
 	KUNIT_CASE(gup_test_longterm_movable),
+	KUNIT_CASE(gup_test_longterm_fsdax),
 	KUNIT_CASE(gup_test_zero_page),
 	KUNIT_CASE(gup_test_shmem),
 	KUNIT_CASE(gup_test_page_cache),
