@@ -479,6 +479,24 @@ static int child_side(int fd, int to_parent, int from_parent)
 	return 0;
 }
 
+/*
+ * One local buffer @buf against two ranges of the child's mapping at
+ * @caddr; returns the total length.
+ */
+static size_t pv_iovecs(struct iovec *local, struct iovec remote[2],
+			unsigned char *buf, unsigned long caddr,
+			unsigned long off1, size_t len1,
+			unsigned long off2, size_t len2)
+{
+	local->iov_base = buf;
+	local->iov_len = len1 + len2;
+	remote[0].iov_base = (void *)(caddr + off1);
+	remote[0].iov_len = len1;
+	remote[1].iov_base = (void *)(caddr + off2);
+	remote[1].iov_len = len2;
+	return len1 + len2;
+}
+
 static void sub_process_vm(struct dax *d)
 {
 	struct iovec local, remote[2];
@@ -507,14 +525,9 @@ static void sub_process_vm(struct dax *d)
 	}
 
 	/* Read written blocks and the hole, never touched by the child. */
-	total = PV_R1_LEN + PV_R2_LEN;
+	total = pv_iovecs(&local, remote, buf, caddr, PV_R1, PV_R1_LEN,
+			  PV_R2, PV_R2_LEN);
 	memset(buf, 0x5a, total);
-	local.iov_base = buf;
-	local.iov_len = total;
-	remote[0].iov_base = (void *)(caddr + PV_R1);
-	remote[0].iov_len = PV_R1_LEN;
-	remote[1].iov_base = (void *)(caddr + PV_R2);
-	remote[1].iov_len = PV_R2_LEN;
 	n = process_vm_readv(pid, &local, 1, remote, 2, 0);
 	if (n != (ssize_t)total) {
 		fail("process_vm_readv of the child's mapping: expected %zu, returned %zd (%s)",
@@ -534,15 +547,10 @@ static void sub_process_vm(struct dax *d)
 	}
 
 	/* Write into written blocks and into the hole (allocating them). */
-	total = PV_W1_LEN + PV_W2_LEN;
+	total = pv_iovecs(&local, remote, buf, caddr, PV_W1, PV_W1_LEN,
+			  PV_W2, PV_W2_LEN);
 	fill(buf, PV_W1_LEN, PV_W1, 4);
 	fill(buf + PV_W1_LEN, PV_W2_LEN, PV_W2, 5);
-	local.iov_base = buf;
-	local.iov_len = total;
-	remote[0].iov_base = (void *)(caddr + PV_W1);
-	remote[0].iov_len = PV_W1_LEN;
-	remote[1].iov_base = (void *)(caddr + PV_W2);
-	remote[1].iov_len = PV_W2_LEN;
 	n = process_vm_writev(pid, &local, 1, remote, 2, 0);
 	if (n != (ssize_t)total)
 		fail("process_vm_writev into the child's mapping: expected %zu, returned %zd (%s)",
