@@ -597,8 +597,8 @@ EXPORT_SYMBOL_GPL(kunit_user_mmap_ops);
 /*
  * Device memory.  "kunit_user_mm.devmem=SIZE@START" on the command line names
  * physical memory that exists but that the kernel does not own as RAM: on
- * x86 a range reserved with memmap=SIZE$START, on arm64 the top of RAM cut
- * off with mem=.  The first test that asks for it turns the range into
+ * x86 a range reserved with memmap=SIZE$START, on arm64 memory above
+ * what mem= lets the kernel use.  The first test that asks for it turns the range into
  * ZONE_DEVICE pages (MEMORY_DEVICE_GENERIC, as device-dax does for
  * soft-reserved memory) with a kernel direct mapping; they stay for the
  * rest of the boot, so no test has to wait for another test's mappings to
@@ -615,30 +615,29 @@ MODULE_PARM_DESC(devmem,
 
 static struct {
 	struct mutex lock;		/* serialises the first use */
-	struct dev_pagemap pgmap;
-	phys_addr_t start;
-	u64 size;
+	struct dev_pagemap pgmap;	/* its range: what the parameter says */
 	int err;			/* result of the first use */
 	bool tried;
 } kunit_devmem = {
 	.lock = __MUTEX_INITIALIZER(kunit_devmem.lock),
 };
 
-/* Read SIZE@START; a range that is there but malformed is an error. */
-static int kunit_devmem_parse(void)
+/* Read SIZE@START into @range; a range there but malformed is an error. */
+static int kunit_devmem_parse(struct range *range)
 {
+	u64 size, start;
 	char *rest;
 
 	if (!kunit_devmem_param || !*kunit_devmem_param)
 		return -ENODEV;
-	kunit_devmem.size = memparse(kunit_devmem_param, &rest);
-	if (!kunit_devmem.size || *rest != '@')
+	size = memparse(kunit_devmem_param, &rest);
+	if (!size || *rest != '@')
 		return -EINVAL;
-	kunit_devmem.start = memparse(rest + 1, &rest);
-	if (*rest)
+	start = memparse(rest + 1, &rest);
+	if (*rest || !IS_ALIGNED(start | size, PMD_SIZE))
 		return -EINVAL;
-	if (!IS_ALIGNED(kunit_devmem.start | kunit_devmem.size, PMD_SIZE))
-		return -EINVAL;
+	range->start = start;
+	range->end = start + size - 1;
 	return 0;
 }
 
@@ -646,18 +645,14 @@ static int kunit_devmem_parse(void)
 static int kunit_devmem_create(void)
 {
 	struct dev_pagemap *pgmap = &kunit_devmem.pgmap;
-	void *kaddr;
 	int err;
 
-	err = kunit_devmem_parse();
+	err = kunit_devmem_parse(&pgmap->range);
 	if (err)
 		return err;
 	pgmap->type = MEMORY_DEVICE_GENERIC;
-	pgmap->range.start = kunit_devmem.start;
-	pgmap->range.end = kunit_devmem.start + kunit_devmem.size - 1;
 	pgmap->nr_range = 1;
-	kaddr = memremap_pages(pgmap, NUMA_NO_NODE);
-	return PTR_ERR_OR_ZERO(kaddr);
+	return PTR_ERR_OR_ZERO(memremap_pages(pgmap, NUMA_NO_NODE));
 }
 
 /**
@@ -681,8 +676,8 @@ struct page *kunit_user_devmem_pages(unsigned long *nr)
 	mutex_unlock(&kunit_devmem.lock);
 	if (kunit_devmem.err)
 		return ERR_PTR(kunit_devmem.err);
-	*nr = kunit_devmem.size >> PAGE_SHIFT;
-	return pfn_to_page(PHYS_PFN(kunit_devmem.start));
+	*nr = range_len(&kunit_devmem.pgmap.range) >> PAGE_SHIFT;
+	return pfn_to_page(PHYS_PFN(kunit_devmem.pgmap.range.start));
 }
 EXPORT_SYMBOL_GPL(kunit_user_devmem_pages);
 
