@@ -75,14 +75,18 @@
  */
 struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 {
-	return gup_grab_folio(page, refs, flags);
+	return gup_grab_folio(page, refs, flags, NULL);
 }
 
 /*
  * Grab @refs references on the folio of @page while the page table lock
  * that maps it is held, so the folio can neither be freed nor split.
+ * The lock also orders the grab against anyone about to look at the
+ * counts, so a small folio's pins are a single plain update.  Pins are
+ * counted into @tally (NULL: straight into the counter).
  */
-static bool gup_grab_locked(struct page *page, int refs, unsigned int flags)
+static bool gup_grab_locked(struct page *page, int refs, unsigned int flags,
+			    struct gup_pin_tally *tally)
 {
 	struct folio *folio = page_folio(page);
 
@@ -93,8 +97,13 @@ static bool gup_grab_locked(struct page *page, int refs, unsigned int flags)
 	if (flags & FOLL_GET) {
 		folio_ref_add(folio, refs);
 	} else if ((flags & FOLL_PIN) && !is_zero_page(page)) {
-		folio_ref_add(folio, refs);
-		gup_account_pins(folio, refs);
+		if (folio_test_large(folio)) {
+			folio_ref_add(folio, refs);
+			atomic_add(refs, folio_pincount_ptr(folio));
+		} else {
+			folio_ref_add(folio, refs * GUP_PIN_COUNTING_BIAS);
+		}
+		gup_tally_add(tally, NR_FOLL_PIN_ACQUIRED, folio, refs);
 	}
 	return true;
 }
@@ -113,18 +122,19 @@ static bool gup_grab_locked(struct page *page, int refs, unsigned int flags)
  */
 bool __must_check try_grab_page(struct page *page, unsigned int flags)
 {
-	return gup_grab_locked(page, 1, flags);
+	return gup_grab_locked(page, 1, flags, NULL);
 }
 
 /* See gup_internal.h: undo try_grab_folio(@refs, @flags). */
-void gup_folio_unref(struct folio *folio, int refs, unsigned int flags)
+void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
+		       struct gup_pin_tally *tally)
 {
 	int plain = refs;
 
 	if ((flags & FOLL_PIN) && is_zero_folio(folio))
 		return;
 	if (flags & FOLL_PIN) {
-		node_stat_mod_folio(folio, NR_FOLL_PIN_RELEASED, refs);
+		gup_tally_add(tally, NR_FOLL_PIN_RELEASED, folio, refs);
 		if (!folio_test_large(folio))
 			plain = refs * GUP_PIN_COUNTING_BIAS;
 		else
@@ -198,6 +208,7 @@ static void gup_dirty_folio(struct folio *folio)
 /* Drop one pin per entry, one atomic update per folio-sharing stretch. */
 static void gup_unpin_array(struct page **pages, unsigned long nr, bool dirty)
 {
+	struct gup_pin_tally released = GUP_PIN_TALLY(NR_FOLL_PIN_RELEASED);
 	unsigned long i;
 	unsigned int span;
 
@@ -207,8 +218,9 @@ static void gup_unpin_array(struct page **pages, unsigned long nr, bool dirty)
 		span = gup_same_folio_span(pages, nr, i);
 		if (dirty)
 			gup_dirty_folio(folio);
-		gup_folio_unref(folio, span, FOLL_PIN);
+		gup_folio_release(folio, span, FOLL_PIN, &released);
 	}
+	gup_tally_flush(&released);
 }
 
 /**
@@ -263,6 +275,7 @@ EXPORT_SYMBOL(unpin_user_pages_dirty_lock);
 void unpin_user_page_range_dirty_lock(struct page *page,
 				      unsigned long npages, bool make_dirty)
 {
+	struct gup_pin_tally released = GUP_PIN_TALLY(NR_FOLL_PIN_RELEASED);
 	unsigned long span;
 	unsigned long i;
 
@@ -274,8 +287,9 @@ void unpin_user_page_range_dirty_lock(struct page *page,
 		span = min(span, npages - i);
 		if (make_dirty)
 			gup_dirty_folio(folio);
-		gup_folio_unref(folio, span, FOLL_PIN);
+		gup_folio_release(folio, span, FOLL_PIN, &released);
 	}
+	gup_tally_flush(&released);
 }
 EXPORT_SYMBOL(unpin_user_page_range_dirty_lock);
 
@@ -323,6 +337,7 @@ struct gup_walk {
 	int *locked;			/* NULL: mmap_lock must stay held */
 	long done;			/* pages resolved so far */
 	struct dev_pagemap *pgmap;	/* cached ZONE_DEVICE lookup */
+	struct gup_pin_tally acquired;	/* pins not yet in the counter */
 	/* Result of a successful lookup: */
 	struct page *page;		/* first page of the run (or NULL) */
 	unsigned long run;		/* pages in the run, grabbed already */
@@ -480,7 +495,8 @@ static int gup_take_pte_run(struct gup_walk *w)
 {
 	int err;
 
-	if (unlikely(!gup_grab_locked(w->page, w->run, w->flags)))
+	if (unlikely(!gup_grab_locked(w->page, w->run, w->flags,
+				      &w->acquired)))
 		return -ENOMEM;
 	if (w->flags & FOLL_PIN) {
 		err = gup_make_run_accessible(w);
@@ -711,7 +727,7 @@ static int gup_take_thp(struct gup_walk *w, pmd_t *pmd)
 	if (!pmd_write(val) && gup_must_unshare(w->flags, head))
 		return GUP_NEED_UNSHARE;
 
-	if (unlikely(!gup_grab_locked(head, run, w->flags)))
+	if (unlikely(!gup_grab_locked(head, run, w->flags, &w->acquired)))
 		return -ENOMEM;
 	if (w->flags & FOLL_TOUCH)
 		gup_touch_pmd(w, pmd);
@@ -1114,7 +1130,8 @@ static int gup_gate_page(struct gup_walk *w)
 			return -EFAULT;
 		if (!page)
 			page = pte_page(pte);
-		if (unlikely(!gup_grab_locked(page, 1, w->flags)))
+		if (unlikely(!gup_grab_locked(page, 1, w->flags,
+					      &w->acquired)))
 			return -ENOMEM;
 	}
 	w->page = page;
@@ -1272,6 +1289,7 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 		.pages = pages,
 		.vmas = vmas,
 		.locked = locked,
+		.acquired = GUP_PIN_TALLY(NR_FOLL_PIN_ACQUIRED),
 	};
 	int ret = 0;
 
@@ -1279,6 +1297,7 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 
 	while (w.nr_left && !ret)
 		ret = gup_step(&w);
+	gup_tally_flush(&w.acquired);
 	if (w.pgmap)
 		put_dev_pagemap(w.pgmap);
 	if (w.done || ret > 0)

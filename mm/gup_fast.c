@@ -85,6 +85,7 @@ struct gup_fast_walk {
 	struct page **pages;
 	unsigned long nr;		/* pages collected so far */
 	struct dev_pagemap *pgmap;	/* held while devmap pages are taken */
+	struct gup_pin_tally acquired;	/* pins not yet in the counter */
 };
 
 #ifdef CONFIG_HAVE_FAST_GUP
@@ -143,12 +144,13 @@ static __always_inline unsigned long folio_span_hint(struct page *page)
  * is left to refuse here is secretmem, whose pages never leave their
  * mapping.  Secretmem folios are always small, so testing @page is enough.
  */
-static __always_inline unsigned long grab_run(const struct gup_fast_walk *w,
+static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
 					      struct page *page,
 					      unsigned long want,
 					      struct folio **foliop)
 {
-	struct folio *folio = gup_grab_folio(page, want, w->flags);
+	struct folio *folio = gup_grab_folio(page, want, w->flags,
+					     &w->acquired);
 	unsigned long span;
 
 	if (!folio)
@@ -753,6 +755,7 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
 	walk_pgd_range(w);
 	local_irq_restore(irqflags);
 
+	gup_tally_flush(&w->acquired);
 	put_dev_pagemap(w->pgmap);
 	w->pgmap = NULL;
 
@@ -835,6 +838,7 @@ static int gup_fast_common(unsigned long start, int nr_pages,
 		.mm = current->mm,
 		.flags = gup_flags,
 		.pages = pages,
+		.acquired = GUP_PIN_TALLY(NR_FOLL_PIN_ACQUIRED),
 	};
 	int ret;
 

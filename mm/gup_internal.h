@@ -22,53 +22,119 @@
  * documented, exported form of gup_grab_folio().
  */
 
-/* Add the pin bookkeeping on top of @refs plain references already held. */
-static __always_inline void gup_account_pins(struct folio *folio, int refs)
+/*
+ * NR_FOLL_PIN_ACQUIRED and NR_FOLL_PIN_RELEASED are per-CPU counters whose
+ * update costs about as much as the pin itself on a small folio.  A walk
+ * or an unpin loop therefore sums its pins in a tally and adds the sum
+ * when the tally moves to another node and once at the end, with
+ * gup_tally_flush(): the counters are exact again before the call
+ * returns.
+ */
+struct gup_pin_tally {
+	enum node_stat_item item;	/* the counter being summed */
+	struct pglist_data *pgdat;	/* node of the pending count */
+	long nr;			/* pending count */
+};
+
+#define GUP_PIN_TALLY(counter)	{ .item = (counter) }
+
+static inline void gup_tally_flush(struct gup_pin_tally *t)
 {
-	if (folio_test_large(folio))
+	if (t->nr)
+		mod_node_page_state(t->pgdat, t->item, t->nr);
+	t->nr = 0;
+}
+
+/* Count @nr pins of @folio into @t (into the counter if @t is NULL). */
+static __always_inline void gup_tally_add(struct gup_pin_tally *t,
+					  enum node_stat_item item,
+					  struct folio *folio, long nr)
+{
+	struct pglist_data *pgdat = folio_pgdat(folio);
+
+	if (!t) {
+		mod_node_page_state(pgdat, item, nr);
+		return;
+	}
+	if (pgdat != t->pgdat) {
+		gup_tally_flush(t);
+		t->pgdat = pgdat;
+	}
+	t->nr += nr;
+}
+
+/*
+ * Take references on the folio holding @page speculatively: the folio may
+ * be split or freed concurrently, so confirm afterwards that @page still
+ * belongs to the folio we raised.  A large folio gets @refs references, a
+ * small one @refs * @small_mult (a pin's bias, added in the same atomic
+ * update); *@as_large tells which of the two the folio was taken for.
+ */
+static __always_inline struct folio *gup_try_get_folio(struct page *page,
+						       int refs, int small_mult,
+						       bool *as_large)
+{
+	struct folio *folio;
+	int count;
+
+	for (;;) {
+		folio = page_folio(page);
+		*as_large = folio_test_large(folio);
+		count = *as_large ? refs : refs * small_mult;
+		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
+		    unlikely(!folio_ref_try_add_rcu(folio, count)))
+			return NULL;
+		if (likely(page_folio(page) == folio))
+			return folio;
+		/* Lost a race with a split: give back and look again. */
+		if (!put_devmap_managed_page_refs(&folio->page, count))
+			folio_put_refs(folio, count);
+	}
+}
+
+/*
+ * Finish pinning a folio that gup_try_get_folio() raised for @refs pins.
+ * The size it judged the folio by was read before any reference was
+ * held; now that one is, the folio can no longer become small or large,
+ * so a guess that went stale meanwhile is corrected here.  Then a large
+ * folio gets its pincount raised, and the pins are counted into @tally
+ * (NULL: straight into NR_FOLL_PIN_ACQUIRED).
+ */
+static __always_inline void gup_account_pins(struct folio *folio, int refs,
+					     bool as_large,
+					     struct gup_pin_tally *tally)
+{
+	bool large = folio_test_large(folio);
+
+	if (unlikely(large != as_large)) {
+		if (large)
+			folio_ref_sub(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
+		else
+			folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
+	}
+	if (large)
 		atomic_add(refs, folio_pincount_ptr(folio));
-	else
-		folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
 	/*
 	 * Order the pin before any later re-check of the page table entry;
 	 * page_try_share_anon_rmap() relies on seeing it.
 	 */
 	smp_mb__after_atomic();
-	node_stat_mod_folio(folio, NR_FOLL_PIN_ACQUIRED, refs);
+	gup_tally_add(tally, NR_FOLL_PIN_ACQUIRED, folio, refs);
 }
 
 /*
- * Take @refs speculative references on the folio holding @page.  The
- * folio may be split or freed concurrently, so confirm afterwards that
- * @page still belongs to the folio we raised.
+ * See try_grab_folio() in mm/gup.c for the contract; pins are counted
+ * into @tally, or straight into the counter if it is NULL.
  */
-static __always_inline struct folio *gup_try_get_folio(struct page *page,
-							int refs)
+static __always_inline struct folio *gup_grab_folio(struct page *page, int refs,
+						    unsigned int flags,
+						    struct gup_pin_tally *tally)
 {
 	struct folio *folio;
-
-	for (;;) {
-		folio = page_folio(page);
-		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
-		    unlikely(!folio_ref_try_add_rcu(folio, refs)))
-			return NULL;
-		if (likely(page_folio(page) == folio))
-			return folio;
-		/* Lost a race with a split: give back and look again. */
-		if (!put_devmap_managed_page_refs(&folio->page, refs))
-			folio_put_refs(folio, refs);
-	}
-}
-
-/* See try_grab_folio() in mm/gup.c for the contract. */
-static __always_inline struct folio *gup_grab_folio(struct page *page,
-						     int refs,
-						     unsigned int flags)
-{
-	struct folio *folio;
+	bool as_large;
 
 	if (flags & FOLL_GET)
-		return gup_try_get_folio(page, refs);
+		return gup_try_get_folio(page, refs, 1, &as_large);
 	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
 		return NULL;
 	/* The zero page is everywhere and never freed: no pin accounting. */
@@ -78,18 +144,26 @@ static __always_inline struct folio *gup_grab_folio(struct page *page,
 	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
 		return NULL;
 
-	folio = gup_try_get_folio(page, refs);
+	folio = gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, &as_large);
 	if (folio)
-		gup_account_pins(folio, refs);
+		gup_account_pins(folio, refs, as_large, tally);
 	return folio;
 }
 
 /*
  * Drop @refs references of the kind @flags names (FOLL_GET or FOLL_PIN)
  * from @folio: the exact inverse of try_grab_folio(@page, @refs, @flags)
- * on any page of that folio.
+ * on any page of that folio.  gup_folio_release() counts the released
+ * pins into @tally (which may be NULL) instead.
  */
-void gup_folio_unref(struct folio *folio, int refs, unsigned int flags);
+void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
+		       struct gup_pin_tally *tally);
+
+static inline void gup_folio_unref(struct folio *folio, int refs,
+				   unsigned int flags)
+{
+	gup_folio_release(folio, refs, flags, NULL);
+}
 
 /*
  * Finish what the lockless walk could not: take mmap_lock of current->mm
