@@ -64,11 +64,36 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def floor_of(samples):
+    """The floor sample that ran next to each sample: same boot, scenario, rep."""
+    return {(s['kernel'], s['round'], s['mem'], s['arg'], s['rep']): s
+            for s in samples if s['kind'] == 'matrix' and s['cmd'] == 'floor'}
+
+
+def over_floor(got, floors, kernel, key):
+    """Median over the samples of @kernel of time / time of the floor beside it.
+
+    gup_bench runs every command and the floor back to back within each
+    repetition, so this ratio cancels how fast the host happened to run
+    the guest at that moment (a shared 2-core host varies by tens of
+    percent from boot to boot; see the floor rows of the raw medians).
+    """
+    vals = []
+    for s in got:
+        if s['kernel'] != kernel:
+            continue
+        fl = floors.get((kernel, s['round'], s['mem'], s['arg'], s['rep']))
+        if fl and fl[key]:
+            vals.append(s[key] / fl[key])
+    return median(vals)
+
+
 def matrix_rows(samples):
     groups = {}
     for s in samples:
         if s['kind'] == 'matrix':
             groups.setdefault((s['cmd'], s['mem'], s['arg']), []).append(s)
+    floors = floor_of(samples)
     rows = []
     for cmd in CMDS:
         for mem in MEMS:
@@ -83,6 +108,7 @@ def matrix_rows(samples):
                            for k in KERNELS}
                     n = {k: sum(s['kernel'] == k for s in got) for k in KERNELS}
                     fl = median([s[key] for s in floor])
+                    norm = {k: over_floor(got, floors, k, key) for k in KERNELS}
                     pages = got[0]['pages']
                     rows.append({
                         'scenario': f'{cmd} {mem} x{nr}', 'phase': phase,
@@ -90,8 +116,10 @@ def matrix_rows(samples):
                         'pages': pages,
                         'pristine_us': med['pristine'], 'ours_us': med['ours'],
                         'ours_over_pristine': ratio(med['ours'], med['pristine']),
-                        'floor_us': fl, 'ours_over_floor': ratio(med['ours'], fl),
-                        'pristine_over_floor': ratio(med['pristine'], fl),
+                        'floor_us': fl, 'ours_over_floor': norm['ours'],
+                        'pristine_over_floor': norm['pristine'],
+                        'ours_over_pristine_by_floor': ratio(norm['ours'],
+                                                             norm['pristine']),
                         'ours_ns_per_page': (med['ours'] * 1000 / pages
                                              if med['ours'] is not None else None),
                         'n_pristine': n['pristine'], 'n_ours': n['ours'],
@@ -158,11 +186,13 @@ def main():
     write_csv(os.path.join(args.out, 'bench.csv'), mrows)
     write_csv(os.path.join(args.out, 'sweep.csv'), srows)
 
-    print('Matrix: median kernel-measured time of one pass over the region, in us')
-    print('(floor = mm/gup_floor.c, pooled over both kernels; the floor rows compare')
-    print(' the identical floor code in the two kernels: their ratio is the noise)')
+    print('Matrix: median kernel-measured time of one pass over the region, in us.')
+    print('floor: mm/gup_floor.c, pooled over both kernels (the floor rows compare the')
+    print('identical floor code in the two kernels: their ours/pri is the host noise).')
+    print('ours/fl, pri/fl: median of each sample over the floor run beside it in the')
+    print('same boot and repetition; by-fl: ours/fl over pri/fl, the noise-free ratio.')
     hdr = (f'{"scenario":26} {"phase":5} {"pristine":>9} {"ours":>9} {"ours/pri":>8} '
-           f'{"floor":>8} {"ours/fl":>7} {"pri/fl":>7} {"ns/page":>8}')
+           f'{"floor":>8} {"ours/fl":>7} {"pri/fl":>7} {"by-fl":>6} {"ns/page":>8}')
     print(hdr)
     print('-' * len(hdr))
     for r in mrows:
@@ -170,6 +200,7 @@ def main():
               f'{fmt(r["ours_us"]):>9} {fmt(r["ours_over_pristine"], ".2f"):>8} '
               f'{fmt(r["floor_us"]):>8} {fmt(r["ours_over_floor"], ".2f"):>7} '
               f'{fmt(r["pristine_over_floor"], ".2f"):>7} '
+              f'{fmt(r["ours_over_pristine_by_floor"], ".2f"):>6} '
               f'{fmt(r["ours_ns_per_page"], ".0f"):>8}')
     if srows:
         print()
@@ -189,12 +220,23 @@ def main():
     slower = [f'{r["scenario"]} {r["phase"]}: {r["ours_over_pristine"]:.2f}x'
               for r in mrows if r['cmd'] != 'floor' and r['ours_over_pristine']
               and r['ours_over_pristine'] > SLOWER]
+    by_floor = [f'{r["scenario"]} {r["phase"]}: {r["ours_over_pristine_by_floor"]:.2f}x'
+                for r in mrows if r['cmd'] != 'floor'
+                and r['ours_over_pristine_by_floor']
+                and r['ours_over_pristine_by_floor'] > SLOWER]
     slower += [f'sweep {r["cmd"]} {human(r["bytes"])} {ph}: {r[ph + "_ours_over_pristine"]:.2f}x'
                for r in srows for ph in ('get', 'put')
                if r[ph + '_ours_over_pristine'] and r[ph + '_ours_over_pristine'] > SLOWER]
     print()
     print(f'ours slower than pristine by more than {SLOWER:.2f}x: '
           + (', '.join(slower) if slower else 'none'))
+    print(f'the same by the floor-relative ratio (by-fl): '
+          + (', '.join(by_floor) if by_floor else 'none'))
+    over = [f'{r["scenario"]} {r["phase"]}: {r["ours_over_floor"]:.2f}x'
+            for r in mrows if r['cmd'] != 'floor' and r['ours_over_floor']
+            and r['ours_over_floor'] > 1.5]
+    print(f'ours above 1.5x the floor: {len(over)} of '
+          f'{sum(r["cmd"] != "floor" for r in mrows)} rows')
     print(f'CSV: {os.path.join(args.out, "bench.csv")} '
           f'{os.path.join(args.out, "sweep.csv")} {os.path.join(args.out, "raw.csv")}')
     for p in problems:

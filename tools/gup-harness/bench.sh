@@ -89,7 +89,7 @@ boot() {
 	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$build/out/$kind-x86-bench/arch/x86/boot/bzImage" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$log" --label "bench-$name-$rnd" --suite none-at-all --memory "$BENCH_MEMORY" \
-		--append movablecore=0 --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
+		--append "movablecore=0 ${BENCH_APPEND:-}" --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
 	pid=$!
 	while kill -0 $pid 2>/dev/null; do
 		sleep 20
