@@ -175,13 +175,28 @@ static void gup_check_pins_exclusive(struct page **pages, unsigned long nr)
 	}
 }
 
-/* Length of the stretch of @pages[@i..] that shares one folio. */
+/*
+ * Length of the stretch of @pages[@i..] that shares one folio.  Entries
+ * that go on page by page through the folio, as every GUP call stores
+ * them, are recognised from the pointers alone: a 2 MiB folio costs one
+ * struct page read instead of 512.
+ */
 static unsigned int gup_same_folio_span(struct page **pages,
 					unsigned long nr, unsigned long i)
 {
-	struct folio *folio = page_folio(pages[i]);
-	unsigned long j = i + 1;
+	struct page *first = pages[i];
+	struct folio *folio;
+	unsigned long in_folio, j;
 
+	if (i + 1 == nr)
+		return 1;
+	folio = page_folio(first);
+	/* pfns, not struct page offsets: the memmap may not be contiguous. */
+	in_folio = folio_nr_pages(folio) -
+		   (page_to_pfn(first) - folio_pfn(folio));
+	for (j = i + 1; j < nr && j - i < in_folio; j++)
+		if (pages[j] != nth_page(first, j - i))
+			break;
 	while (j < nr && page_folio(pages[j]) == folio)
 		j++;
 	return j - i;
@@ -1501,15 +1516,11 @@ static void gup_isolate_unpinnable(struct gup_unpinnable *u,
 static void gup_collect_unpinnable(struct gup_unpinnable *u,
 				   struct page **pages, unsigned long nr)
 {
-	struct folio *prev = NULL;
 	unsigned long i;
 
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i += gup_same_folio_span(pages, nr, i)) {
 		struct folio *folio = page_folio(pages[i]);
 
-		if (folio == prev)
-			continue;
-		prev = folio;
 		if (!folio_is_longterm_pinnable(folio))
 			gup_isolate_unpinnable(u, folio);
 	}

@@ -1033,6 +1033,70 @@ static void gup_test_thp_pin(struct kunit *test)
 }
 
 /*
+ * unpin_user_pages() takes any order: stretches of one folio that run
+ * page by page (as GUP stores them), the same folio's pages backwards,
+ * pages of another folio in between, a small folio, and the last page of
+ * one THP followed by the first of another (which may well be the next
+ * page in memory).  Every pin goes back to the folio it was taken on, and
+ * the counters agree.
+ */
+static void gup_test_unpin_order(struct kunit *test)
+{
+	/* pin->pages: 0-7 the last 8 pages of a, 8-19 the first 12 of b, 20 c */
+	static const unsigned char order[] = {
+		0, 1, 2, 12, 13, 3, 20, 6, 5, 4, 14, 15, 16, 17, 18, 19,
+	};
+	struct gupk_refs *pin = gupk_refs(test, 21, true);
+	struct page **mixed;
+	struct gupk_pins s0, s1;
+	struct folio *a, *b, *c;
+	unsigned long addr_a, addr_b, addr_c;
+	int ref_a, ref_b, ref_c;
+	unsigned int i;
+
+	addr_a = gup_test_thp(test, &a);
+	addr_b = gup_test_thp(test, &b);
+	addr_c = gupk_anon_filled(test, 1, 23);
+	mixed = kunit_kcalloc(test, ARRAY_SIZE(order), sizeof(*mixed),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mixed);
+	ref_a = gupk_refcount(a);
+	ref_b = gupk_refcount(b);
+
+	mmap_read_lock(current->mm);
+	KUNIT_ASSERT_EQ(test, pin_user_pages(addr_a + (HPAGE_PMD_NR - 8) *
+					     PAGE_SIZE, 8, FOLL_WRITE,
+					     pin->pages, NULL), 8);
+	KUNIT_ASSERT_EQ(test, pin_user_pages(addr_b, 12, FOLL_WRITE,
+					     pin->pages + 8, NULL), 12);
+	KUNIT_ASSERT_EQ(test, pin_user_pages(addr_c, 1, FOLL_WRITE,
+					     pin->pages + 20, NULL), 1);
+	mmap_read_unlock(current->mm);
+	pin->nr = 21;
+	c = page_folio(pin->pages[20]);
+	ref_c = gupk_refcount(c);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(a), 8);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(b), 12);
+
+	s0 = gupk_pin_stats();
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		mixed[i] = pin->pages[order[i]];
+	unpin_user_pages(mixed, ARRAY_SIZE(order));
+	/* a's last page, then b's first four */
+	unpin_user_pages(pin->pages + 7, 5);
+	pin->nr = 0;
+	s1 = gupk_pin_stats();
+
+	KUNIT_EXPECT_EQ(test, gupk_pincount(a), 0);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(b), 0);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(a), ref_a);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(b), ref_b);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(c), ref_c - GUP_PIN_COUNTING_BIAS);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(c));
+	KUNIT_EXPECT_EQ(test, s1.released - s0.released, 21L);
+}
+
+/*
  * hugetlb: subpages and an exact folio pincount as for THP, and
  * FOLL_FORCE | FOLL_WRITE is refused on a private read-only hugetlb
  * mapping (hugetlb has no forced COW).
@@ -1646,6 +1710,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_shmem),
 	KUNIT_CASE(gup_test_page_cache),
 	KUNIT_CASE(gup_test_thp_pin),
+	KUNIT_CASE(gup_test_unpin_order),
 	KUNIT_CASE(gup_test_hugetlb),
 	KUNIT_CASE(gup_test_hugetlb_pud),
 	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
