@@ -34,12 +34,20 @@
 #include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 
 #include "gup_test.h"
 
 /* Not one of gup_test's numbers: the userspace client repeats this one. */
 #define GUP_FLOOR_BENCHMARK	_IOWR('g', 64, struct gup_test)
+
+/* Shift the code linked after this file; see GUP_BENCH_PAD in Kconfig. */
+#if CONFIG_GUP_BENCH_PAD > 0
+asm(".pushsection .text\n"
+    ".skip " __stringify(CONFIG_GUP_BENCH_PAD) ", 0xcc\n"
+    ".popsection");
+#endif
 
 /**
  * struct floor_walk - the state of one GUP_FLOOR_BENCHMARK call

@@ -8,11 +8,20 @@
 # Builds both kernels with common.config + bench.config (no lockdep, KASAN,
 # KCOV, DEBUG_VM; CONFIG_GUP_TEST and CONFIG_GUP_BENCH on), one initramfs
 # whose only test is gup_bench (tools/testing/selftests/gup_bench), boots
-# each kernel BENCH_ROUNDS times and hands the consoles to bench.py, which
-# prints the median tables and writes $BENCH_DIR/bench.csv and sweep.csv.
+# the kernels alternately and hands the consoles to bench.py, which prints
+# the median tables and writes $BENCH_DIR/bench.csv and sweep.csv.
+#
+# Layouts: under QEMU TCG the same code runs up to 1.5x faster or slower
+# depending on where it is linked (measured: moving the code after
+# mm/gup_fast.o by 1088 bytes made the unchanged floor loop 1.5x slower).
+# So each kernel is built once per padding in BENCH_LAYOUTS
+# (CONFIG_GUP_BENCH_PAD, identical in both kernels), every round boots
+# every layout of both kernels, and the medians pool all of them.
 #
 # Settings (environment):
-#   BENCH_ROUNDS   boots of each kernel (3)
+#   BENCH_ROUNDS   rounds (3); a round boots pristine and ours at each layout
+#   BENCH_LAYOUTS  paddings in bytes, one build of each kernel per padding
+#                  ("0 1040 2320")
 #   BENCH_REPS     timed repetitions of each scenario per boot (5)
 #   BENCH_SIZE     MiB of each matrix region (256)
 #   BENCH_SWEEP    largest MiB of the THP size sweep (8192; 0: none); the
@@ -22,6 +31,7 @@
 #   BENCH_DIR      results (build/bench)
 #   BENCH_TREE_OURS, BENCH_TREE_BASE   source trees (build/src/ours, base)
 #   BENCH_FRAGMENTS  config fragments (configs/common.config bench.config)
+#   BENCH_APPEND   more kernel command line words for the bench boots
 #
 # The guest runs with movablecore=0 (appended to boot.py's command line):
 # a production machine has no ZONE_MOVABLE, and with one FOLL_LONGTERM
@@ -32,6 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build
 rounds=${BENCH_ROUNDS:-3}
+read -r -a layouts <<< "${BENCH_LAYOUTS:-0 1040 2320}"
 reps=${BENCH_REPS:-5}
 size=${BENCH_SIZE:-256}
 sweep=${BENCH_SWEEP:-8192}
@@ -50,21 +61,29 @@ say() { printf '==> %s\n' "$*"; }
 start=$(date +%s)
 mkdir -p "$dir/console"
 
-# kernel NAME TREE: build one bench kernel into build/out/NAME-x86-bench.
+# kernel NAME TREE PAD: build one bench kernel in build/out/NAME-x86-bench
+# (incrementally: only the padding changes between layouts) and keep its
+# image as $dir/kernels/NAME-PAD.bzImage.
 kernel() {
-	local out=$build/out/$1-x86-bench
+	local out=$build/out/$1-x86-bench img=$dir/kernels/$1-$3.bzImage
 	if [ $build_kernels = 1 ]; then
-		say "build $1 bench kernel in ${out#"$repo"/} (log: ${out#"$repo"/}.log)"
-		"$here/kbuild.sh" "$2" "$out" x86_64 "${fragments[@]}" > "$out.log" 2>&1 || {
+		say "build $1 bench kernel, layout $3, in ${out#"$repo"/} (log: ${out#"$repo"/}.log)"
+		echo "CONFIG_GUP_BENCH_PAD=$3" > "$dir/kernels/pad.config"
+		"$here/kbuild.sh" "$2" "$out" x86_64 "${fragments[@]}" "$dir/kernels/pad.config" \
+			> "$out.log" 2>&1 || {
 			tail -n 30 "$out.log" | sed 's/^/  | /'
 			echo "bench: kernel build failed" >&2
 			exit 1
 		}
+		cp "$out/arch/x86/boot/bzImage" "$img"
 	fi
-	[ -f "$out/arch/x86/boot/bzImage" ] || { echo "bench: no $out/arch/x86/boot/bzImage" >&2; exit 1; }
+	[ -f "$img" ] || { echo "bench: no $img (build without --no-build first)" >&2; exit 1; }
 }
-kernel base "$tree_base"
-kernel ours "$tree_ours"
+mkdir -p "$dir/kernels"
+for pad in "${layouts[@]}"; do
+	kernel base "$tree_base" "$pad"
+	kernel ours "$tree_ours" "$pad"
+done
 
 # One initramfs for both kernels: init and gup_bench, nothing else.
 say "initramfs with gup_bench"
@@ -79,14 +98,14 @@ echo "gup_bench $timeout ./gup_bench -r $reps -s $size -S $sweep" > "$root/tests
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet --reproducible) | gzip -n -1 > "$dir/initramfs.cpio.gz"
 
-# boot KERNEL ROUND: one boot, progress every 20 s from the console.
+# boot KERNEL N PAD: boot N of KERNEL at layout PAD, progress every 20 s.
 boot() {
-	local name=$1 rnd=$2 kind log pid n last t0
+	local name=$1 rnd=$2 pad=$3 kind log pid n last t0
 	t0=$(date +%s)
 	kind=$([ "$name" = pristine ] && echo base || echo ours)
 	log=$dir/console/$name-$rnd.console
 	# one guest at a time on this machine: wait for other boots to end
-	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$build/out/$kind-x86-bench/arch/x86/boot/bzImage" \
+	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-$pad.bzImage" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$log" --label "bench-$name-$rnd" --suite none-at-all --memory "$BENCH_MEMORY" \
 		--append "movablecore=0 ${BENCH_APPEND:-}" --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
@@ -94,28 +113,32 @@ boot() {
 	while kill -0 $pid 2>/dev/null; do
 		sleep 20
 		if [ ! -s "$log" ]; then
-			printf '    %s round %d: %4ds, waiting for the boot lock or the guest\n' \
-				"$name" "$rnd" $(( $(date +%s) - t0 ))
+			printf '    %s boot %d (layout %s): %4ds, waiting for the boot lock or the guest\n' \
+				"$name" "$rnd" "$pad" $(( $(date +%s) - t0 ))
 			continue
 		fi
 		n=$(grep -c '^GUPBENCH \(matrix\|sweep\)' "$log" 2>/dev/null || true)
 		last=$(grep '^GUPBENCH \(matrix\|sweep\)' "$log" 2>/dev/null | tail -n 1 | cut -d' ' -f2-5 || true)
-		printf '    %s round %d: %4ds, %s samples%s\n' "$name" "$rnd" $(( $(date +%s) - t0 )) \
-			"${n:-0}" "${last:+ (last: $last)}"
+		printf '    %s boot %d (layout %s): %4ds, %s samples%s\n' "$name" "$rnd" "$pad" \
+			$(( $(date +%s) - t0 )) "${n:-0}" "${last:+ (last: $last)}"
 	done
 	if ! wait $pid; then
 		sed 's/^/  | /' "$dir/console/$name-$rnd.boot" | tail -n 30
-		echo "bench: the $name boot of round $rnd failed (console: $log)" >&2
+		echo "bench: $name boot $rnd (layout $pad) failed (console: $log)" >&2
 		return 1
 	fi
 }
 
-say "boot pristine and ours alternately, $rounds rounds, -m $BENCH_MEMORY, $reps reps of $size MiB, sweep to $sweep MiB"
+say "boot pristine and ours alternately, $rounds rounds of layouts ${layouts[*]}, -m $BENCH_MEMORY, $reps reps of $size MiB, sweep to $sweep MiB"
 rm -f "$dir"/console/*.console
 status=0
+n=0
 for rnd in $(seq 1 "$rounds"); do
-	for name in pristine ours; do
-		boot "$name" "$rnd" || status=1
+	for pad in "${layouts[@]}"; do
+		n=$((n + 1))
+		for name in pristine ours; do
+			boot "$name" "$n" "$pad" || status=1
+		done
 	done
 done
 
