@@ -45,8 +45,8 @@
 /* Shift the code linked after this file; see GUP_BENCH_PAD in Kconfig. */
 #if CONFIG_GUP_BENCH_PAD > 0
 asm(".pushsection .text\n"
-    ".skip " __stringify(CONFIG_GUP_BENCH_PAD) ", 0xcc\n"
-    ".popsection");
+	".skip " __stringify(CONFIG_GUP_BENCH_PAD) ", 0xcc\n"
+	".popsection");
 #endif
 
 /**
