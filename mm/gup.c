@@ -179,10 +179,12 @@ static void gup_check_pins_exclusive(struct page **pages, unsigned long nr)
  * Length of the stretch of @pages[@i..] that shares one folio.  Entries
  * that go on page by page through the folio, as every GUP call stores
  * them, are recognised from the pointers alone: a 2 MiB folio costs one
- * struct page read instead of 512.
+ * struct page read instead of 512.  Inlined: unpinning small folios calls
+ * it once per page.
  */
-static unsigned int gup_same_folio_span(struct page **pages,
-					unsigned long nr, unsigned long i)
+static __always_inline unsigned int gup_same_folio_span(struct page **pages,
+							unsigned long nr,
+							unsigned long i)
 {
 	struct page *first = pages[i];
 	struct folio *folio;
