@@ -176,23 +176,20 @@ static void gup_check_pins_exclusive(struct page **pages, unsigned long nr)
 }
 
 /*
- * Length of the stretch of @pages[@i..] that shares one folio.  Entries
- * that go on page by page through the folio, as every GUP call stores
- * them, are recognised from the pointers alone: a 2 MiB folio costs one
- * struct page read instead of 512.  Inlined: unpinning small folios calls
- * it once per page.
+ * Length of the stretch of @pages[@i..] that shares @folio, the folio of
+ * @pages[@i].  Entries that go on page by page through the folio, as
+ * every GUP call stores them, are recognised from the pointers alone: a
+ * 2 MiB folio costs one struct page read instead of 512.  Inlined:
+ * unpinning small folios calls it once per page.
  */
 static __always_inline unsigned int gup_same_folio_span(struct page **pages,
 							unsigned long nr,
-							unsigned long i)
+							unsigned long i,
+							struct folio *folio)
 {
 	struct page *first = pages[i];
-	struct folio *folio;
 	unsigned long in_folio, j;
 
-	if (i + 1 == nr)
-		return 1;
-	folio = page_folio(first);
 	/* pfns, not struct page offsets: the memmap may not be contiguous. */
 	in_folio = folio_nr_pages(folio) -
 		   (page_to_pfn(first) - folio_pfn(folio));
@@ -225,19 +222,19 @@ static void gup_dirty_folio(struct folio *folio)
 /* Drop one pin per entry, one atomic update per folio-sharing stretch. */
 static void gup_unpin_array(struct page **pages, unsigned long nr, bool dirty)
 {
-	struct gup_pin_tally released = GUP_PIN_TALLY(NR_FOLL_PIN_RELEASED);
+	struct gup_pin_tally released = {};
 	unsigned long i;
 	unsigned int span;
 
 	for (i = 0; i < nr; i += span) {
 		struct folio *folio = page_folio(pages[i]);
 
-		span = gup_same_folio_span(pages, nr, i);
+		span = gup_same_folio_span(pages, nr, i, folio);
 		if (dirty)
 			gup_dirty_folio(folio);
 		gup_folio_release(folio, span, FOLL_PIN, &released);
 	}
-	gup_tally_flush(&released);
+	gup_tally_flush(&released, NR_FOLL_PIN_RELEASED);
 }
 
 /**
@@ -292,7 +289,7 @@ EXPORT_SYMBOL(unpin_user_pages_dirty_lock);
 void unpin_user_page_range_dirty_lock(struct page *page,
 				      unsigned long npages, bool make_dirty)
 {
-	struct gup_pin_tally released = GUP_PIN_TALLY(NR_FOLL_PIN_RELEASED);
+	struct gup_pin_tally released = {};
 	unsigned long span;
 	unsigned long i;
 
@@ -306,7 +303,7 @@ void unpin_user_page_range_dirty_lock(struct page *page,
 			gup_dirty_folio(folio);
 		gup_folio_release(folio, span, FOLL_PIN, &released);
 	}
-	gup_tally_flush(&released);
+	gup_tally_flush(&released, NR_FOLL_PIN_RELEASED);
 }
 EXPORT_SYMBOL(unpin_user_page_range_dirty_lock);
 
@@ -1306,7 +1303,6 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 		.pages = pages,
 		.vmas = vmas,
 		.locked = locked,
-		.acquired = GUP_PIN_TALLY(NR_FOLL_PIN_ACQUIRED),
 	};
 	int ret = 0;
 
@@ -1314,7 +1310,7 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 
 	while (w.nr_left && !ret)
 		ret = gup_step(&w);
-	gup_tally_flush(&w.acquired);
+	gup_tally_flush(&w.acquired, NR_FOLL_PIN_ACQUIRED);
 	if (w.pgmap)
 		put_dev_pagemap(w.pgmap);
 	if (w.done || ret > 0)
@@ -1519,10 +1515,12 @@ static void gup_collect_unpinnable(struct gup_unpinnable *u,
 				   struct page **pages, unsigned long nr)
 {
 	unsigned long i;
+	unsigned int span;
 
-	for (i = 0; i < nr; i += gup_same_folio_span(pages, nr, i)) {
+	for (i = 0; i < nr; i += span) {
 		struct folio *folio = page_folio(pages[i]);
 
+		span = gup_same_folio_span(pages, nr, i, folio);
 		if (!folio_is_longterm_pinnable(folio))
 			gup_isolate_unpinnable(u, folio);
 	}

@@ -755,7 +755,7 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
 	walk_pgd_range(w);
 	local_irq_restore(irqflags);
 
-	gup_tally_flush(&w->acquired);
+	gup_tally_flush(&w->acquired, NR_FOLL_PIN_ACQUIRED);
 	put_dev_pagemap(w->pgmap);
 	w->pgmap = NULL;
 
@@ -838,7 +838,6 @@ static int gup_fast_common(unsigned long start, int nr_pages,
 		.mm = current->mm,
 		.flags = gup_flags,
 		.pages = pages,
-		.acquired = GUP_PIN_TALLY(NR_FOLL_PIN_ACQUIRED),
 	};
 	int ret;
 

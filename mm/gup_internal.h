@@ -25,27 +25,25 @@
 /*
  * NR_FOLL_PIN_ACQUIRED and NR_FOLL_PIN_RELEASED are per-CPU counters whose
  * update costs about as much as the pin itself on a small folio.  A walk
- * or an unpin loop therefore sums its pins in a tally and adds the sum
- * when the tally moves to another node and once at the end, with
- * gup_tally_flush(): the counters are exact again before the call
- * returns.
+ * or an unpin loop therefore sums its pins for one of them in a tally
+ * (zero-initialised) and adds the sum when the tally moves to another
+ * node and once at the end, with gup_tally_flush(): the counters are
+ * exact again before the call returns.
  */
 struct gup_pin_tally {
-	enum node_stat_item item;	/* the counter being summed */
 	struct pglist_data *pgdat;	/* node of the pending count */
 	long nr;			/* pending count */
 };
 
-#define GUP_PIN_TALLY(counter)	{ .item = (counter) }
-
-static inline void gup_tally_flush(struct gup_pin_tally *t)
+static inline void gup_tally_flush(struct gup_pin_tally *t,
+				   enum node_stat_item item)
 {
 	if (t->nr)
-		mod_node_page_state(t->pgdat, t->item, t->nr);
+		mod_node_page_state(t->pgdat, item, t->nr);
 	t->nr = 0;
 }
 
-/* Count @nr pins of @folio into @t (into the counter if @t is NULL). */
+/* Count @nr pins of @folio into @t (into @item if @t is NULL). */
 static __always_inline void gup_tally_add(struct gup_pin_tally *t,
 					  enum node_stat_item item,
 					  struct folio *folio, long nr)
@@ -57,7 +55,7 @@ static __always_inline void gup_tally_add(struct gup_pin_tally *t,
 		return;
 	}
 	if (pgdat != t->pgdat) {
-		gup_tally_flush(t);
+		gup_tally_flush(t, item);
 		t->pgdat = pgdat;
 	}
 	t->nr += nr;
