@@ -88,6 +88,12 @@ def over_floor(got, floors, kernel, key):
     return median(vals)
 
 
+def above(rows, key, limit):
+    """'scenario phase: ratio' of the non-floor rows whose @key exceeds @limit."""
+    return [f'{r["scenario"]} {r["phase"]}: {r[key]:.2f}x' for r in rows
+            if r['cmd'] != 'floor' and r[key] and r[key] > limit]
+
+
 def matrix_rows(samples):
     groups = {}
     for s in samples:
@@ -217,13 +223,8 @@ def main():
                   f'{fmt(r["pristine_put_ns_per_page"], ".1f"):>8} '
                   f'{fmt(r["ours_put_ns_per_page"], ".1f"):>8} '
                   f'{fmt(r["put_ours_over_pristine"], ".2f"):>6}')
-    slower = [f'{r["scenario"]} {r["phase"]}: {r["ours_over_pristine"]:.2f}x'
-              for r in mrows if r['cmd'] != 'floor' and r['ours_over_pristine']
-              and r['ours_over_pristine'] > SLOWER]
-    by_floor = [f'{r["scenario"]} {r["phase"]}: {r["ours_over_pristine_by_floor"]:.2f}x'
-                for r in mrows if r['cmd'] != 'floor'
-                and r['ours_over_pristine_by_floor']
-                and r['ours_over_pristine_by_floor'] > SLOWER]
+    slower = above(mrows, 'ours_over_pristine', SLOWER)
+    by_floor = above(mrows, 'ours_over_pristine_by_floor', SLOWER)
     slower += [f'sweep {r["cmd"]} {human(r["bytes"])} {ph}: {r[ph + "_ours_over_pristine"]:.2f}x'
                for r in srows for ph in ('get', 'put')
                if r[ph + '_ours_over_pristine'] and r[ph + '_ours_over_pristine'] > SLOWER]
@@ -232,10 +233,7 @@ def main():
           + (', '.join(slower) if slower else 'none'))
     print(f'the same by the floor-relative ratio (by-fl): '
           + (', '.join(by_floor) if by_floor else 'none'))
-    over = [f'{r["scenario"]} {r["phase"]}: {r["ours_over_floor"]:.2f}x'
-            for r in mrows if r['cmd'] != 'floor' and r['ours_over_floor']
-            and r['ours_over_floor'] > 1.5]
-    print(f'ours above 1.5x the floor: {len(over)} of '
+    print(f'ours above 1.5x the floor: {len(above(mrows, "ours_over_floor", 1.5))} of '
           f'{sum(r["cmd"] != "floor" for r in mrows)} rows')
     print(f'CSV: {os.path.join(args.out, "bench.csv")} '
           f'{os.path.join(args.out, "sweep.csv")} {os.path.join(args.out, "raw.csv")}')
