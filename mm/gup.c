@@ -358,6 +358,35 @@ struct gup_walk {
 	bool pte_clean;			/* some PTE of the run is not dirty */
 };
 
+/*
+ * Start @w with nothing found and no output arrays.  Callers declare
+ * their walk __uninitialized and set it up here, field by field: an
+ * initializer (or CONFIG_INIT_STACK_ALL_ZERO) would clear the whole
+ * struct with a string instruction on every call.
+ */
+static __always_inline void gup_walk_init(struct gup_walk *w,
+					  struct mm_struct *mm,
+					  unsigned long addr,
+					  unsigned long nr_pages,
+					  unsigned int flags)
+{
+	w->mm = mm;
+	w->vma = NULL;
+	w->addr = addr;
+	w->nr_left = nr_pages;
+	w->flags = flags;
+	w->pages = NULL;
+	w->vmas = NULL;
+	w->locked = NULL;
+	w->done = 0;
+	w->pgmap = NULL;
+	w->acquired.pgdat = NULL;
+	w->acquired.nr = 0;
+	w->page = NULL;
+	w->run = 0;
+	w->pte_clean = false;
+}
+
 /* Lookup outcomes besides a negative errno. */
 enum {
 	GUP_FOUND,		/* @page/@run are valid and grabbed */
@@ -963,15 +992,11 @@ static int gup_lookup(struct gup_walk *w)
 struct page *follow_page(struct vm_area_struct *vma, unsigned long address,
 			 unsigned int foll_flags)
 {
-	struct gup_walk w = {
-		.mm = vma->vm_mm,
-		.vma = vma,
-		.addr = address,
-		.nr_left = 1,
-		.flags = foll_flags,
-	};
+	struct gup_walk w __uninitialized;
 	int ret;
 
+	gup_walk_init(&w, vma->vm_mm, address, 1, foll_flags);
+	w.vma = vma;
 	if (vma_is_secretmem(vma) || (foll_flags & FOLL_PIN))
 		return NULL;
 
@@ -1295,16 +1320,14 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 			   struct page **pages, struct vm_area_struct **vmas,
 			   int *locked)
 {
-	struct gup_walk w = {
-		.mm = mm,
-		.addr = untagged_addr(start) & PAGE_MASK,
-		.nr_left = nr_pages,
-		.flags = flags,
-		.pages = pages,
-		.vmas = vmas,
-		.locked = locked,
-	};
+	struct gup_walk w __uninitialized;
 	int ret = 0;
+
+	gup_walk_init(&w, mm, untagged_addr(start) & PAGE_MASK, nr_pages,
+		      flags);
+	w.pages = pages;
+	w.vmas = vmas;
+	w.locked = locked;
 
 	VM_WARN_ON_ONCE(!pages != !(flags & (FOLL_GET | FOLL_PIN)));
 

@@ -219,7 +219,9 @@ static __always_inline bool collect_leaf(struct gup_fast_walk *w,
 
 		if (devmap && !hold_pgmap(w, page_to_pfn(page)))
 			break;
-		n = min(nr - done, folio_span_hint(page));
+		n = nr - done;
+		if (n > 1)
+			n = min(n, folio_span_hint(page));
 		n = grab_run(w, page, n, &folio);
 		if (!n)
 			break;
@@ -779,14 +781,15 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
  */
 static bool gup_fast_flags_ok(unsigned int gup_flags)
 {
-	if (WARN_ON_ONCE(gup_flags & ~GUP_FAST_ACCEPTED_FLAGS))
-		return false;
+	bool unknown = gup_flags & ~GUP_FAST_ACCEPTED_FLAGS;
 	/* Only a pin can be long term; grab_run() relies on that. */
-	if (WARN_ON_ONCE((gup_flags & (FOLL_LONGTERM | FOLL_PIN)) ==
-			 FOLL_LONGTERM))
-		return false;
-	return !WARN_ON_ONCE((gup_flags & (FOLL_GET | FOLL_PIN)) ==
-			     (FOLL_GET | FOLL_PIN));
+	bool bad_longterm = (gup_flags & (FOLL_LONGTERM | FOLL_PIN)) ==
+			    FOLL_LONGTERM;
+	bool get_and_pin = (gup_flags & (FOLL_GET | FOLL_PIN)) ==
+			   (FOLL_GET | FOLL_PIN);
+
+	/* One test on the hot path: the three cases are all caller bugs. */
+	return !WARN_ON_ONCE(unknown | bad_longterm | get_and_pin);
 }
 
 /* Note once and for all that this mm has seen FOLL_PIN (for fork). */
@@ -834,12 +837,22 @@ static int gup_fast_finish_slowly(struct gup_fast_walk *w, int nr_pages)
 static int gup_fast_common(unsigned long start, int nr_pages,
 			   unsigned int gup_flags, struct page **pages)
 {
-	struct gup_fast_walk w = {
-		.mm = current->mm,
-		.flags = gup_flags,
-		.pages = pages,
-	};
+	struct gup_fast_walk w __uninitialized;
 	int ret;
+
+	/*
+	 * Field by field, and exempt from CONFIG_INIT_STACK_ALL_ZERO: on a
+	 * path that runs once per call, clearing the whole struct first costs
+	 * a string instruction (slow under emulation).  gup_fast_set_range()
+	 * fills in the range before anything reads it.
+	 */
+	w.mm = current->mm;
+	w.flags = gup_flags;
+	w.pages = pages;
+	w.nr = 0;
+	w.pgmap = NULL;
+	w.acquired.pgdat = NULL;
+	w.acquired.nr = 0;
 
 	if (!gup_fast_flags_ok(gup_flags))
 		return -EINVAL;
