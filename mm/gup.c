@@ -85,8 +85,9 @@ struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
  * counts, so a small folio's pins are a single plain update.  Pins are
  * counted into @tally (NULL: straight into the counter).
  */
-static bool gup_grab_locked(struct page *page, int refs, unsigned int flags,
-			    struct gup_pin_tally *tally)
+static __always_inline bool gup_grab_locked(struct page *page, int refs,
+					    unsigned int flags,
+					    struct gup_pin_tally *tally)
 {
 	struct folio *folio = page_folio(page);
 
@@ -451,15 +452,21 @@ static bool gup_force_write_allowed(struct gup_walk *w, struct page *page)
 	return page && PageAnon(page) && PageAnonExclusive(page);
 }
 
-static bool gup_pte_writable(struct gup_walk *w, pte_t pte, struct page *page)
+static bool gup_pte_force_writable(struct gup_walk *w, pte_t pte,
+				   struct page *page)
 {
-	if (pte_write(pte))
-		return true;
 	if (!gup_force_write_allowed(w, page))
 		return false;
 	if (vma_soft_dirty_enabled(w->vma) && !pte_soft_dirty(pte))
 		return false;
 	return !userfaultfd_pte_wp(w->vma, pte);
+}
+
+/* The common answer inline, the FOLL_FORCE cases out of line. */
+static __always_inline bool gup_pte_writable(struct gup_walk *w, pte_t pte,
+					     struct page *page)
+{
+	return pte_write(pte) || gup_pte_force_writable(w, pte, page);
 }
 
 static bool gup_pmd_writable(struct gup_walk *w, pmd_t pmd, struct page *head)
@@ -503,7 +510,7 @@ static int gup_make_run_accessible(struct gup_walk *w)
 }
 
 /* Store the run into the output arrays and move past it. */
-static void gup_record_run(struct gup_walk *w)
+static __always_inline void gup_record_run(struct gup_walk *w)
 {
 	unsigned long i;
 

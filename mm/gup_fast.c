@@ -142,11 +142,12 @@ static __always_inline unsigned long folio_span_hint(struct page *page)
  * that FOLL_LONGTERM must not pin (movable zone, CMA, device coherent) is
  * already turned down by try_grab_folio() before anything is taken; what
  * is left to refuse here is secretmem, whose pages never leave their
- * mapping.  Secretmem folios are always small, so testing @page is enough.
+ * mapping.  Secretmem folios are always small, so testing @page is enough,
+ * and a page found through a huge leaf entry (@leaf) needs no test.
  */
 static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
 					      struct page *page,
-					      unsigned long want,
+					      unsigned long want, bool leaf,
 					      struct folio **foliop)
 {
 	struct folio *folio = gup_grab_folio(page, want, w->flags,
@@ -155,7 +156,7 @@ static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
 
 	if (!folio)
 		return 0;
-	if (unlikely(page_is_secretmem(page))) {
+	if (!leaf && unlikely(page_is_secretmem(page))) {
 		gup_folio_unref(folio, want, w->flags);
 		return 0;
 	}
@@ -222,7 +223,7 @@ static __always_inline bool collect_leaf(struct gup_fast_walk *w,
 		n = nr - done;
 		if (n > 1)
 			n = min(n, folio_span_hint(page));
-		n = grab_run(w, page, n, &folio);
+		n = grab_run(w, page, n, true, &folio);
 		if (!n)
 			break;
 		record_run(w, folio, page, n);
@@ -520,9 +521,12 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	if (run->use == PTE_DEVICE && !hold_pgmap(w, run->pfn))
 		return 0;
 	first = pte_page(pte);
-	measure_run(w, run, min(left, folio_span_hint(first)));
+	if (left > 1)
+		measure_run(w, run, min(left, folio_span_hint(first)));
+	else
+		run->nr = 1;
 
-	run->nr = grab_run(w, first, run->nr, &folio);
+	run->nr = grab_run(w, first, run->nr, false, &folio);
 	if (!run->nr)
 		return 0;
 	if (!confirm_run(w, run, pte, first) ||

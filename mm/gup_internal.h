@@ -54,10 +54,10 @@ static __always_inline void gup_tally_add(struct gup_pin_tally *t,
 		mod_node_page_state(pgdat, item, nr);
 		return;
 	}
-	if (pgdat != t->pgdat) {
+	/* An empty tally takes any node without a flush. */
+	if (unlikely(t->nr && pgdat != t->pgdat))
 		gup_tally_flush(t, item);
-		t->pgdat = pgdat;
-	}
+	t->pgdat = pgdat;
 	t->nr += nr;
 }
 
