@@ -11,15 +11,17 @@
 #   make series          write the series as git format-patch into build/
 #   make bench           pristine against ours on a production config,
 #                        alternating boots; tables and CSV in build/bench
+#   make bench-count     the same matrix, counting guest kernel
+#                        instructions instead of time; build/bench/count
 #   make SUITE=mm_gup run    only the KUnit suites matching a glob
 #   make clean           remove build outputs (keeps the unpacked trees)
 #   make distclean       remove build/ entirely
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 build lint series bench clean distclean
+.PHONY: run check check-pristine arm64 build lint series bench bench-count clean distclean
 
-run check check-pristine arm64 build lint series bench:
+run check check-pristine arm64 build lint series bench bench-count:
 	@$(H) $@
 
 clean:

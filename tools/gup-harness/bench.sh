@@ -3,7 +3,7 @@
 # The GUP benchmark: our GUP core against pristine 6.1, same QEMU, boots
 # alternating pristine, ours, pristine, ours, ...
 #
-# usage: bench.sh [--no-build]
+# usage: bench.sh [--no-build] [--count]
 #
 # Builds both kernels with common.config + bench.config (no lockdep, KASAN,
 # KCOV, DEBUG_VM; CONFIG_GUP_TEST and CONFIG_GUP_BENCH on), one initramfs
@@ -22,7 +22,8 @@
 #   BENCH_ROUNDS   rounds (3); a round boots pristine and ours at each layout
 #   BENCH_LAYOUTS  paddings in bytes, one build of each kernel per padding
 #                  ("0 1040 2320")
-#   BENCH_REPS     timed repetitions of each scenario per boot (5)
+#   BENCH_REPS     timed repetitions of each scenario per boot (5; 3
+#                  with --count)
 #   BENCH_SIZE     MiB of each matrix region (256)
 #   BENCH_SWEEP    largest MiB of the THP size sweep (8192; 0: none); the
 #                  guest caps it at what its memory allows
@@ -32,6 +33,14 @@
 #   BENCH_TREE_OURS, BENCH_TREE_BASE   source trees (build/src/ours, base)
 #   BENCH_FRAGMENTS  config fragments (configs/common.config bench.config)
 #   BENCH_APPEND   more kernel command line words for the bench boots
+#
+# --count (make bench-count): instead of timing, count the guest kernel
+# instructions each gup_test/gup_floor ioctl executes, with a QEMU TCG
+# plugin of ours (tcg_count.c, built here).  Unlike time under TCG, the
+# counts do not depend on the host's load or on the code's placement, so
+# one boot of each kernel at layout 0 is enough; both boot with one CPU
+# and nokaslr (the plugin finds its markers through System.map).
+# bench_count.py prints the table and writes $BENCH_DIR/count/count.csv.
 #
 # The guest runs with movablecore=0 (appended to boot.py's command line):
 # a production machine has no ZONE_MOVABLE, and with one FOLL_LONGTERM
@@ -55,7 +64,21 @@ if [ -z "${BENCH_MEMORY:-}" ]; then
 	if [ "$avail_kb" -ge $((14 << 20)) ]; then BENCH_MEMORY=10G; else BENCH_MEMORY=4G; fi
 fi
 build_kernels=1
-[ "${1:-}" = --no-build ] && build_kernels=0
+count=0
+for arg in "$@"; do
+	case $arg in
+	--no-build) build_kernels=0 ;;
+	--count) count=1 ;;
+	*) echo "usage: bench.sh [--no-build] [--count]" >&2; exit 2 ;;
+	esac
+done
+# Instruction counts do not depend on the layout: one is enough; and they
+# repeat exactly, so three repetitions leave room for the few that an
+# interrupt's clock read spoils (bench_count.py skips those).
+if [ $count = 1 ]; then
+	layouts=(0)
+	reps=${BENCH_REPS:-3}
+fi
 
 say() { printf '==> %s\n' "$*"; }
 start=$(date +%s)
@@ -76,6 +99,7 @@ kernel() {
 			exit 1
 		}
 		cp "$out/arch/x86/boot/bzImage" "$img"
+		cp "$out/System.map" "${img%.bzImage}.System.map"
 	fi
 	[ -f "$img" ] || { echo "bench: no $img (build without --no-build first)" >&2; exit 1; }
 }
@@ -94,7 +118,8 @@ gcc -static -O2 -Wall -Werror -o "$root/init" "$here/init.c"
 gcc -static -O2 -Wall -Werror -I "$build/src/upstream/mm" -o "$root/tests/gup_bench" \
 	"$repo/tools/testing/selftests/gup_bench/gup_bench.c"
 timeout=$((600 + size * 4 + sweep / 4))
-echo "gup_bench $timeout ./gup_bench -r $reps -s $size -S $sweep" > "$root/tests/list"
+verbose=$([ $count = 1 ] && echo "-v " || true)
+echo "gup_bench $timeout ./gup_bench $verbose-r $reps -s $size -S $sweep" > "$root/tests/list"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet --reproducible) | gzip -n -1 > "$dir/initramfs.cpio.gz"
 
@@ -128,6 +153,41 @@ boot() {
 		return 1
 	fi
 }
+
+# count_boot KERNEL: one boot of KERNEL (base or ours) under tcg_count.so.
+count_boot() {
+	local kind=$1 map=$dir/kernels/$1-0.System.map sym plugin t0
+	t0=$(date +%s)
+	sym() { awk -v s="$1" '$3 == s { print $1 }' "$map"; }
+	plugin="$dir/count/tcg_count.so,start=$(sym gup_test_ioctl):$(sym gup_floor_ioctl)"
+	plugin+=",split=$(sym ktime_get),stop=$(sym __x64_sys_getppid),out=$dir/count/$kind.win"
+	say "count instructions: $kind kernel, one boot (log: ${dir#"$repo"/}/count/$kind.console)"
+	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-0.bzImage" \
+		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
+		--log "$dir/count/$kind.console" --label "count-$kind" --suite none-at-all \
+		--memory "$BENCH_MEMORY" --smp 1 --plugin "$plugin" \
+		--append "movablecore=0 nokaslr ${BENCH_APPEND:-}" --timeout $((2 * timeout + 300)) \
+		> "$dir/count/$kind.boot" 2>&1 || {
+		tail -n 30 "$dir/count/$kind.boot" | sed 's/^/  | /'
+		echo "bench: $kind counting boot failed" >&2
+		return 1
+	}
+	echo "    $kind: $(grep -c '^window' "$dir/count/$kind.win") windows in $(( $(date +%s) - t0 )) s"
+}
+
+if [ $count = 1 ]; then
+	mkdir -p "$dir/count"
+	rm -f "$dir"/count/*.win "$dir"/count/*.console
+	gcc -shared -fPIC -O2 -Wall -Werror -o "$dir/count/tcg_count.so" "$here/tcg_count.c"
+	status=0
+	count_boot base || status=1
+	count_boot ours || status=1
+	[ $status = 0 ] && { python3 "$here/bench_count.py" --out "$dir/count" \
+		"$dir/count/base.console" "$dir/count/base.win" \
+		"$dir/count/ours.console" "$dir/count/ours.win" || status=1; }
+	echo "bench took $(( $(date +%s) - start )) s"
+	exit $status
+fi
 
 say "boot pristine and ours alternately, $rounds rounds of layouts ${layouts[*]}, -m $BENCH_MEMORY, $reps reps of $size MiB, sweep to $sweep MiB"
 rm -f "$dir"/console/*.console

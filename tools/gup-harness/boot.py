@@ -84,8 +84,10 @@ def run_guest(args):
     append = f'{archline} {devmem} {CMDLINE} {args.append}'.strip()
     if args.suite:
         append += f' kunit.filter_glob={args.suite}'
-    cmd = cmd + ['-m', f'{memory}M', '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
+    cmd = cmd + ['-m', f'{memory}M', '-smp', str(args.smp), '-nographic', '-no-reboot', '-nic', 'none',
                  '-kernel', args.kernel, '-initrd', args.initrd, '-append', append]
+    if args.plugin:
+        cmd += ['-plugin', args.plugin]
     with open(args.log, 'wb') as log:
         try:
             proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
@@ -131,6 +133,8 @@ def main():
     ap.add_argument('--memory', default='5G')
     ap.add_argument('--append', default='')
     ap.add_argument('--suite', default='')
+    ap.add_argument('--smp', type=int, default=2)
+    ap.add_argument('--plugin', default='', help='a TCG plugin with its arguments, for QEMU -plugin')
     args = ap.parse_args()
 
     trouble = run_guest(args)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|build|lint|series|bench
+# usage: harness.sh run|check|check-pristine|arm64|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -133,10 +133,13 @@ lint)
 bench)
 	prepare || exit 1
 	"$here/bench.sh" ;;
+bench-count)
+	prepare || exit 1
+	"$here/bench.sh" --count ;;
 series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, build, lint, series, bench)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac

@@ -26,7 +26,12 @@
  * by as many.  Any failed call or check prints "GUPBENCH error ..." and
  * makes the exit status 1.
  *
- * usage: gup_bench [-r REPS] [-s MIB] [-S MAX_SWEEP_MIB]
+ * usage: gup_bench [-v] [-r REPS] [-s MIB] [-S MAX_SWEEP_MIB]
+ *   -v  print "GUPBENCH call CMD MEM NR REP" before every ioctl, warm-up
+ *       included, and call getppid() after it (the instruction counting
+ *       mode pairs the lines with the windows its QEMU plugin recorded,
+ *       from the ioctl handler to that getppid(); the sweep gives MEM
+ *       "sweep" and NR as the size in bytes)
  *   -r  repetitions of each scenario (5)
  *   -s  size of each matrix region in MiB (256)
  *   -S  largest size of the sweep in MiB (0: no sweep); it is capped at
@@ -76,7 +81,9 @@ static const char * const mem_names[NR_MEMS] = {
 	"4k", "thp", "hugetlb", "shared"
 };
 
-static int gup_fd, floor_fd, errors;
+static int gup_fd, floor_fd, errors, verbose;
+/* What the next one_call() is, for -v: "MEM NR REP". */
+static char call_tag[64];
 
 static void bench_error(const char *fmt, ...)
 {
@@ -271,13 +278,20 @@ static int one_call(enum cmd_id c, char *addr, size_t size, unsigned int nr,
 	};
 	long long acq0 = 0, rel0 = 0, acq, rel;
 	int fd = c == FLOOR ? floor_fd : gup_fd;
+	int ret;
 
 	if (cmds[c].pins) {
 		fold_vmstat();
 		acq0 = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
 		rel0 = proc_value("/proc/vmstat", "nr_foll_pin_released");
 	}
-	if (ioctl(fd, cmds[c].ioctl, &gt)) {
+	if (verbose)
+		printf("GUPBENCH call %s %s\n", cmds[c].name, call_tag);
+	ret = ioctl(fd, cmds[c].ioctl, &gt);
+	/* -v: a system call no other process makes ends the counted window */
+	if (verbose)
+		getppid();
+	if (ret) {
 		bench_error("%s size=%zu nr=%u ioctl: %s", cmds[c].name, size, nr,
 			    strerror(errno));
 		return -1;
@@ -319,6 +333,8 @@ static void run_matrix(int reps, size_t size)
 		for (n = 0; n < 2; n++) {
 			/* rep 0 is the untimed warm-up */
 			for (rep = 0; rep <= reps; rep++) {
+				snprintf(call_tag, sizeof(call_tag), "%s %u %d",
+					 mem_names[m], nrs[n], rep);
 				for (c = 0; c < NR_CMDS; c++) {
 					if (one_call(c, r.addr, r.size, nrs[n],
 						     &get_us, &put_us) || !rep)
@@ -367,6 +383,8 @@ static void run_sweep(int reps, size_t max)
 	fflush(stdout);
 	for (size = MIB; size <= max; size <<= 1) {
 		for (rep = 0; rep <= reps; rep++) {
+			snprintf(call_tag, sizeof(call_tag), "sweep %zu %d",
+				 size, rep);
 			for (c = 0; c < 2; c++) {
 				if (one_call(which[c], r.addr, size, size / PAGE,
 					     &get_us, &put_us) || !rep)
@@ -386,8 +404,11 @@ int main(int argc, char **argv)
 	size_t size = 256 * MIB, sweep_max = 0;
 	int reps = 5, opt;
 
-	while ((opt = getopt(argc, argv, "r:s:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "vr:s:S:")) != -1) {
 		switch (opt) {
+		case 'v':
+			verbose = 1;
+			break;
 		case 'r':
 			reps = atoi(optarg);
 			break;
@@ -398,7 +419,7 @@ int main(int argc, char **argv)
 			sweep_max = strtoul(optarg, NULL, 0) * MIB;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-r REPS] [-s MIB] [-S MAX_SWEEP_MIB]\n",
+			fprintf(stderr, "usage: %s [-v] [-r REPS] [-s MIB] [-S MAX_SWEEP_MIB]\n",
 				argv[0]);
 			return 2;
 		}
