@@ -181,7 +181,8 @@ static void gup_check_pins_exclusive(struct page **pages, unsigned long nr)
  * @pages[@i].  Entries that go on page by page through the folio, as
  * every GUP call stores them, are recognised from the pointers alone: a
  * 2 MiB folio costs one struct page read instead of 512.  Inlined:
- * unpinning small folios calls it once per page.
+ * unpinning small folios calls it once per page.  The last entry needs
+ * no arithmetic, and it is the only entry of a one-page call.
  */
 static __always_inline unsigned int gup_same_folio_span(struct page **pages,
 							unsigned long nr,
@@ -191,6 +192,8 @@ static __always_inline unsigned int gup_same_folio_span(struct page **pages,
 	struct page *first = pages[i];
 	unsigned long in_folio, j;
 
+	if (i + 1 == nr)
+		return 1;
 	/* pfns, not struct page offsets: the memmap may not be contiguous. */
 	in_folio = folio_nr_pages(folio) -
 		   (page_to_pfn(first) - folio_pfn(folio));
@@ -1665,8 +1668,6 @@ static long gup_run_longterm(struct mm_struct *mm, unsigned long start,
 	long pinned = 0;
 	long ret;
 
-	if (!(flags & FOLL_LONGTERM))
-		return gup_run(mm, start, nr_pages, pages, vmas, locked, flags);
 	/* Only pins can be long term, and migration needs the pages. */
 	if (WARN_ON(!(flags & FOLL_PIN)) || WARN_ON_ONCE(!pages))
 		return -EINVAL;
@@ -1689,6 +1690,20 @@ static long gup_run_longterm(struct mm_struct *mm, unsigned long start,
 	return ret ? ret : pinned;
 }
 
+/* The entry points' runner: gup_run_longterm() only if asked for. */
+static __always_inline long gup_run_any(struct mm_struct *mm,
+					unsigned long start,
+					unsigned long nr_pages,
+					struct page **pages,
+					struct vm_area_struct **vmas,
+					int *locked, unsigned int flags)
+{
+	if (flags & FOLL_LONGTERM)
+		return gup_run_longterm(mm, start, nr_pages, pages, vmas,
+					locked, flags);
+	return gup_run(mm, start, nr_pages, pages, vmas, locked, flags);
+}
+
 /*
  * ---------------------------------------------------------------------
  * Interface to mm/gup_fast.c
@@ -1707,7 +1722,7 @@ long gup_slow_unlocked(unsigned long start, unsigned long nr_pages,
 		gup_flags |= FOLL_TOUCH;
 
 	mmap_read_lock(current->mm);
-	ret = gup_run_longterm(current->mm, start, nr_pages, pages, NULL,
+	ret = gup_run_any(current->mm, start, nr_pages, pages, NULL,
 			       &locked, gup_flags);
 	gup_unlock_if_held(current->mm, locked);
 	return ret;
@@ -1746,7 +1761,7 @@ static long gup_remote(struct mm_struct *mm, unsigned long start,
 	 */
 	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && locked))
 		return -EINVAL;
-	return gup_run_longterm(mm, start, nr_pages, pages, vmas, locked,
+	return gup_run_any(mm, start, nr_pages, pages, vmas, locked,
 				gup_flags | FOLL_TOUCH | FOLL_REMOTE);
 }
 
@@ -1803,7 +1818,7 @@ long get_user_pages(unsigned long start, unsigned long nr_pages,
 {
 	if (!gup_get_flags_valid(gup_flags))
 		return -EINVAL;
-	return gup_run_longterm(current->mm, start, nr_pages, pages, vmas,
+	return gup_run_any(current->mm, start, nr_pages, pages, vmas,
 				NULL, gup_flags | FOLL_TOUCH);
 }
 EXPORT_SYMBOL(get_user_pages);
@@ -1883,7 +1898,7 @@ long pin_user_pages(unsigned long start, unsigned long nr_pages,
 {
 	if (!gup_pin_args_valid(gup_flags, pages))
 		return -EINVAL;
-	return gup_run_longterm(current->mm, start, nr_pages, pages, vmas,
+	return gup_run_any(current->mm, start, nr_pages, pages, vmas,
 				NULL, gup_flags | FOLL_PIN);
 }
 EXPORT_SYMBOL(pin_user_pages);
