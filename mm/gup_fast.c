@@ -118,17 +118,44 @@ static void gup_fast_undo(struct gup_fast_walk *w, unsigned long keep)
  * stale; the value only sizes the speculative grab, and grab_run() checks
  * it against the folio once a reference keeps that folio together.
  */
+static __always_inline bool page_seems_compound(struct page *page)
+{
+	/* PageCompound() with one branch: head flag or tail bit. */
+	return (READ_ONCE(page->flags) & (1UL << PG_head)) |
+	       (READ_ONCE(page->compound_head) & 1);
+}
+
 static __always_inline unsigned long folio_span_hint(struct page *page)
 {
 	struct page *head;
 	unsigned long idx, span;
 
-	if (!PageCompound(page))
+	if (!page_seems_compound(page))
 		return 1;
 	head = compound_head(page);
 	idx = page_to_pfn(page) - page_to_pfn(head);
 	span = compound_nr(head);
 	return idx < span ? span - idx : 1;
+}
+
+/*
+ * page_is_secretmem() for a page of @folio, which we hold: secretmem
+ * folios are small and belong to a file mapping whose a_ops are
+ * secretmem_aops.  The common answers (a large folio, an anonymous page)
+ * come from a single test of the flag bits.
+ */
+static __always_inline bool gup_page_is_secretmem(struct folio *folio)
+{
+#ifdef CONFIG_SECRETMEM
+	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
+
+	if ((READ_ONCE(folio->flags) & (1UL << PG_head)) |
+	    (mapping & PAGE_MAPPING_FLAGS) | !mapping)
+		return false;
+	return ((struct address_space *)mapping)->a_ops == &secretmem_aops;
+#else
+	return false;
+#endif
 }
 
 /*
@@ -142,8 +169,8 @@ static __always_inline unsigned long folio_span_hint(struct page *page)
  * that FOLL_LONGTERM must not pin (movable zone, CMA, device coherent) is
  * already turned down by try_grab_folio() before anything is taken; what
  * is left to refuse here is secretmem, whose pages never leave their
- * mapping.  Secretmem folios are always small, so testing @page is enough,
- * and a page found through a huge leaf entry (@leaf) needs no test.
+ * mapping.  Secretmem folios are always small, so a page found through a
+ * huge leaf entry (@leaf) needs no test.
  */
 static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
 					      struct page *page,
@@ -156,7 +183,7 @@ static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
 
 	if (!folio)
 		return 0;
-	if (!leaf && unlikely(page_is_secretmem(page))) {
+	if (!leaf && unlikely(gup_page_is_secretmem(folio))) {
 		gup_folio_unref(folio, want, w->flags);
 		return 0;
 	}
@@ -761,12 +788,14 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
 	walk_pgd_range(w);
 	local_irq_restore(irqflags);
 
-	gup_tally_flush(&w->acquired, NR_FOLL_PIN_ACQUIRED);
 	put_dev_pagemap(w->pgmap);
 	w->pgmap = NULL;
 
-	if (pin && read_seqcount_retry(&w->mm->write_protect_seq, seq))
-		gup_fast_undo(w, 0);
+	if (pin) {
+		gup_tally_flush(&w->acquired, NR_FOLL_PIN_ACQUIRED);
+		if (read_seqcount_retry(&w->mm->write_protect_seq, seq))
+			gup_fast_undo(w, 0);
+	}
 	gup_fast_check_pins(w);
 }
 
