@@ -1723,7 +1723,7 @@ long gup_slow_unlocked(unsigned long start, unsigned long nr_pages,
 
 	mmap_read_lock(current->mm);
 	ret = gup_run_any(current->mm, start, nr_pages, pages, NULL,
-			       &locked, gup_flags);
+			  &locked, gup_flags);
 	gup_unlock_if_held(current->mm, locked);
 	return ret;
 }
@@ -1762,7 +1762,7 @@ static long gup_remote(struct mm_struct *mm, unsigned long start,
 	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && locked))
 		return -EINVAL;
 	return gup_run_any(mm, start, nr_pages, pages, vmas, locked,
-				gup_flags | FOLL_TOUCH | FOLL_REMOTE);
+			   gup_flags | FOLL_TOUCH | FOLL_REMOTE);
 }
 
 /**
@@ -1819,7 +1819,7 @@ long get_user_pages(unsigned long start, unsigned long nr_pages,
 	if (!gup_get_flags_valid(gup_flags))
 		return -EINVAL;
 	return gup_run_any(current->mm, start, nr_pages, pages, vmas,
-				NULL, gup_flags | FOLL_TOUCH);
+			   NULL, gup_flags | FOLL_TOUCH);
 }
 EXPORT_SYMBOL(get_user_pages);
 
@@ -1899,7 +1899,7 @@ long pin_user_pages(unsigned long start, unsigned long nr_pages,
 	if (!gup_pin_args_valid(gup_flags, pages))
 		return -EINVAL;
 	return gup_run_any(current->mm, start, nr_pages, pages, vmas,
-				NULL, gup_flags | FOLL_PIN);
+			   NULL, gup_flags | FOLL_PIN);
 }
 EXPORT_SYMBOL(pin_user_pages);
 
