@@ -190,16 +190,18 @@ static __always_inline unsigned int gup_same_folio_span(struct page **pages,
 							struct folio *folio)
 {
 	struct page *first = pages[i];
-	unsigned long in_folio, j;
+	unsigned long in_folio, end, j = i + 1;
 
-	if (i + 1 == nr)
+	if (j == nr)
 		return 1;
-	/* pfns, not struct page offsets: the memmap may not be contiguous. */
-	in_folio = folio_nr_pages(folio) -
-		   (page_to_pfn(first) - folio_pfn(folio));
-	for (j = i + 1; j < nr && j - i < in_folio; j++)
-		if (pages[j] != nth_page(first, j - i))
-			break;
+	if (folio_test_large(folio)) {
+		/* pfns, not struct page offsets: the memmap may have holes. */
+		in_folio = folio_nr_pages(folio) -
+			   (page_to_pfn(first) - folio_pfn(folio));
+		end = min(nr, i + in_folio);
+		while (j < end && pages[j] == nth_page(first, j - i))
+			j++;
+	}
 	while (j < nr && page_folio(pages[j]) == folio)
 		j++;
 	return j - i;
@@ -515,22 +517,35 @@ static int gup_make_run_accessible(struct gup_walk *w)
 /* Store the run into the output arrays and move past it. */
 static __always_inline void gup_record_run(struct gup_walk *w)
 {
-	unsigned long i;
+	unsigned long run = w->run, addr = w->addr, i;
+	struct page *first = w->page;
 
-	for (i = 0; i < w->run; i++) {
-		if (w->pages) {
-			struct page *page = nth_page(w->page, i);
+	/*
+	 * One loop per array, each a plain store per page (plus a cache
+	 * flush where the architecture needs one), working from locals:
+	 * the stores could alias @w, which would be reloaded every time.
+	 */
+	if (w->pages) {
+		struct page **slot = w->pages + w->done;
 
-			w->pages[w->done + i] = page;
-			flush_anon_page(w->vma, page, w->addr + i * PAGE_SIZE);
+		for (i = 0; i < run; i++) {
+			struct page *page = nth_page(first, i);
+
+			slot[i] = page;
+			flush_anon_page(w->vma, page, addr + i * PAGE_SIZE);
 			flush_dcache_page(page);
 		}
-		if (w->vmas)
-			w->vmas[w->done + i] = w->vma;
 	}
-	w->done += w->run;
-	w->nr_left -= w->run;
-	w->addr += w->run * PAGE_SIZE;
+	if (w->vmas) {
+		struct vm_area_struct **slot = w->vmas + w->done;
+		struct vm_area_struct *vma = w->vma;
+
+		for (i = 0; i < run; i++)
+			slot[i] = vma;
+	}
+	w->done += run;
+	w->nr_left -= run;
+	w->addr = addr + run * PAGE_SIZE;
 }
 
 /* FOLL_TOUCH on a PTE-mapped run: propagate dirtiness, mark accessed. */
