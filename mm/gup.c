@@ -79,19 +79,17 @@ struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 }
 
 /*
- * Grab @refs references on the folio of @page while the page table lock
- * that maps it is held, so the folio can neither be freed nor split.
+ * Grab @refs references on @folio, the folio of @page, while the page
+ * table lock that maps it is held, so it can neither be freed nor split.
  * The lock also orders the grab against anyone about to look at the
  * counts, so a small folio's pins are a single plain update.  Pins are
  * counted into @tally (NULL: straight into the counter).
  */
-static __always_inline bool gup_grab_locked(struct page *page, int refs,
+static __always_inline bool gup_grab_locked(struct folio *folio,
+					    struct page *page, int refs,
 					    unsigned int flags,
 					    struct gup_pin_tally *tally)
 {
-	struct folio *folio = page_folio(page);
-
-	WARN_ON_ONCE((flags & FOLL_GET) && (flags & FOLL_PIN));
 	if (WARN_ON_ONCE(folio_ref_count(folio) < 1))
 		return false;
 
@@ -123,7 +121,8 @@ static __always_inline bool gup_grab_locked(struct page *page, int refs,
  */
 bool __must_check try_grab_page(struct page *page, unsigned int flags)
 {
-	return gup_grab_locked(page, 1, flags, NULL);
+	WARN_ON_ONCE((flags & FOLL_GET) && (flags & FOLL_PIN));
+	return gup_grab_locked(page_folio(page), page, 1, flags, NULL);
 }
 
 /* See gup_internal.h: undo try_grab_folio(@refs, @flags). */
@@ -549,21 +548,19 @@ static __always_inline void gup_record_run(struct gup_walk *w)
 }
 
 /* FOLL_TOUCH on a PTE-mapped run: propagate dirtiness, mark accessed. */
-static void gup_touch_run(struct gup_walk *w)
+static void gup_touch_run(struct gup_walk *w, struct folio *folio)
 {
-	struct folio *folio = page_folio(w->page);
-
 	if ((w->flags & FOLL_WRITE) && w->pte_clean && !folio_test_dirty(folio))
 		folio_mark_dirty(folio);
 	folio_mark_accessed(folio);
 }
 
 /* Reference the whole run at once, then the per-access side effects. */
-static int gup_take_pte_run(struct gup_walk *w)
+static int gup_take_pte_run(struct gup_walk *w, struct folio *folio)
 {
 	int err;
 
-	if (unlikely(!gup_grab_locked(w->page, w->run, w->flags,
+	if (unlikely(!gup_grab_locked(folio, w->page, w->run, w->flags,
 				      &w->acquired)))
 		return -ENOMEM;
 	if (w->flags & FOLL_PIN) {
@@ -572,7 +569,7 @@ static int gup_take_pte_run(struct gup_walk *w)
 			return err;
 	}
 	if (w->flags & FOLL_TOUCH)
-		gup_touch_run(w);
+		gup_touch_run(w, folio);
 	return GUP_FOUND;
 }
 
@@ -605,9 +602,9 @@ static bool gup_pte_extends_run(struct gup_walk *w, pte_t pte,
  * next subpages of the same large folio, so that the whole stretch is
  * referenced with one update.
  */
-static void gup_measure_pte_run(struct gup_walk *w, pte_t *ptep, pte_t first)
+static void gup_measure_pte_run(struct gup_walk *w, struct folio *folio,
+				pte_t *ptep, pte_t first)
 {
-	struct folio *folio = page_folio(w->page);
 	unsigned long addr = w->addr & PAGE_MASK;
 	unsigned long max;
 	unsigned long n;
@@ -674,6 +671,7 @@ static int gup_pte_special(struct gup_walk *w, pte_t *ptep, pte_t pte,
 static int gup_present_pte(struct gup_walk *w, pte_t *ptep)
 {
 	pte_t pte = ptep_get(ptep);
+	struct folio *folio;
 	struct page *page;
 	int ret;
 
@@ -691,8 +689,9 @@ static int gup_present_pte(struct gup_walk *w, pte_t *ptep)
 		return GUP_NEED_UNSHARE;
 
 	w->page = page;
-	gup_measure_pte_run(w, ptep, pte);
-	return gup_take_pte_run(w);
+	folio = page_folio(page);
+	gup_measure_pte_run(w, folio, ptep, pte);
+	return gup_take_pte_run(w, folio);
 }
 
 static int gup_absent_pte(struct gup_walk *w, pte_t pte)
@@ -795,7 +794,8 @@ static int gup_take_thp(struct gup_walk *w, pmd_t *pmd)
 	if (!pmd_write(val) && gup_must_unshare(w->flags, head))
 		return GUP_NEED_UNSHARE;
 
-	if (unlikely(!gup_grab_locked(head, run, w->flags, &w->acquired)))
+	if (unlikely(!gup_grab_locked(page_folio(head), head, run, w->flags,
+				      &w->acquired)))
 		return -ENOMEM;
 	if (w->flags & FOLL_TOUCH)
 		gup_touch_pmd(w, pmd);
@@ -1194,8 +1194,8 @@ static int gup_gate_page(struct gup_walk *w)
 			return -EFAULT;
 		if (!page)
 			page = pte_page(pte);
-		if (unlikely(!gup_grab_locked(page, 1, w->flags,
-					      &w->acquired)))
+		if (unlikely(!gup_grab_locked(page_folio(page), page, 1,
+					      w->flags, &w->acquired)))
 			return -ENOMEM;
 	}
 	w->page = page;
