@@ -1540,8 +1540,9 @@ static void gup_drain_lru_for(struct gup_unpinnable *u, struct folio *folio)
 	}
 }
 
-static void gup_isolate_unpinnable(struct gup_unpinnable *u,
-				   struct folio *folio)
+/* Out of line: the common case never gets here. */
+static noinline void gup_isolate_unpinnable(struct gup_unpinnable *u,
+					    struct folio *folio)
 {
 	u->count++;
 	/* Device coherent pages are migrated one by one, later. */
@@ -1618,6 +1619,25 @@ static int gup_migrate_isolated(struct list_head *isolated)
 }
 
 /*
+ * Unpin all @nr pages and migrate the folios isolated in @u.  Out of line,
+ * so that the common case (nothing to migrate) sets up no frame for it.
+ */
+static noinline long gup_migrate_unpinnable(struct gup_unpinnable *u,
+					    struct page **pages,
+					    unsigned long nr)
+{
+	int err;
+
+	err = gup_unpin_for_migration(pages, nr);
+	if (err) {
+		putback_movable_pages(&u->isolated);
+		return err;
+	}
+	err = gup_migrate_isolated(&u->isolated);
+	return err ? err : -EAGAIN;
+}
+
+/*
  * All @nr pages are pinned.  Returns 0 if they may all stay pinned.
  * Otherwise every pin is dropped, the offending folios are migrated and
  * -EAGAIN asks the caller to pin again; any other error means migration
@@ -1629,19 +1649,11 @@ static long gup_ensure_longterm_pinnable(struct page **pages,
 	struct gup_unpinnable u = {
 		.isolated = LIST_HEAD_INIT(u.isolated),
 	};
-	int err;
 
 	gup_collect_unpinnable(&u, pages, nr);
 	if (!u.count)
 		return 0;
-
-	err = gup_unpin_for_migration(pages, nr);
-	if (err) {
-		putback_movable_pages(&u.isolated);
-		return err;
-	}
-	err = gup_migrate_isolated(&u.isolated);
-	return err ? err : -EAGAIN;
+	return gup_migrate_unpinnable(&u, pages, nr);
 }
 #else
 static long gup_ensure_longterm_pinnable(struct page **pages,
