@@ -112,19 +112,19 @@ static void gup_fast_undo(struct gup_fast_walk *w, unsigned long keep)
  * per page would cost as much as the reference update itself.
  */
 
+/* PageCompound() with one branch: head flag or tail bit. */
+static __always_inline bool page_seems_compound(struct page *page)
+{
+	return (READ_ONCE(page->flags) & (1UL << PG_head)) |
+	       (READ_ONCE(page->compound_head) & 1);
+}
+
 /*
  * How many pages, starting at @page, seem to belong to @page's folio.
  * Nothing holds the folio yet, so the compound metadata read here can be
  * stale; the value only sizes the speculative grab, and grab_run() checks
  * it against the folio once a reference keeps that folio together.
  */
-static __always_inline bool page_seems_compound(struct page *page)
-{
-	/* PageCompound() with one branch: head flag or tail bit. */
-	return (READ_ONCE(page->flags) & (1UL << PG_head)) |
-	       (READ_ONCE(page->compound_head) & 1);
-}
-
 static __always_inline unsigned long folio_span_hint(struct page *page)
 {
 	struct page *head;

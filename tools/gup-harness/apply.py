@@ -89,6 +89,27 @@ def strip_spdx(text):
     return ''.join(lines)
 
 
+def mm_makefile(text, objs, bench):
+    """mm/Makefile: our objects at the end; the benchmark floor (with its
+    CONFIG_GUP_BENCH_PAD padding) linked just before gup.o, so that the
+    padding moves all GUP code, and gup_test.o, in both kernels."""
+    if bench:
+        where = 'mm/Makefile'
+        at = once(text, 'obj-y\t\t\t:= filemap.o', where)
+        text = (text[:at] + '# The GUP benchmark floor, linked before gup.o '
+                '(tools/gup-harness/apply.py)\n'
+                'gup-bench-$(CONFIG_GUP_BENCH) := gup_floor.o\n' + text[at:])
+        old = 'debug.o gup.o mmap_lock.o $(mmu-y)'
+        at = once(text, old, where)
+        text = (text[:at] + 'debug.o $(gup-bench-y) gup.o mmap_lock.o $(mmu-y)' +
+                text[at + len(old):])
+    if objs:
+        text = append_after_last(
+            text, 'obj-$(CONFIG_SHRINKER_DEBUG) += shrinker_debug.o',
+            ['', '# The GUP series (tools/gup-harness/apply.py)'] + objs, 'mm/Makefile')
+    return text
+
+
 def edits(repo, kind, files):
     """Return {path: function(upstream_text) -> text} for edited upstream files."""
     out = {}
@@ -101,12 +122,9 @@ def edits(repo, kind, files):
         mm_objs.append('obj-$(CONFIG_GUP_FAST_KUNIT_TEST) += gup_fast_kunit.o')
     if 'mm/vm_insert_page_kunit.c' in files:
         mm_objs.append('obj-$(CONFIG_VM_INSERT_PAGE_KUNIT_TEST) += vm_insert_page_kunit.o')
-    if 'mm/gup_floor.c' in files:
-        mm_objs.append('obj-$(CONFIG_GUP_BENCH) += gup_floor.o')
-    if mm_objs:
-        out['mm/Makefile'] = lambda t: append_after_last(
-            t, 'obj-$(CONFIG_SHRINKER_DEBUG) += shrinker_debug.o',
-            ['', '# The GUP series (tools/gup-harness/apply.py)'] + mm_objs, 'mm/Makefile')
+    bench = 'mm/gup_floor.c' in files
+    if mm_objs or bench:
+        out['mm/Makefile'] = lambda t: mm_makefile(t, mm_objs, bench)
     if 'mm/Kconfig.gup' in files:
         out['mm/Kconfig'] = lambda t: append_after_last(
             t, 'endmenu', ['', 'source "mm/Kconfig.gup"'], 'mm/Kconfig')

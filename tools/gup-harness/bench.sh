@@ -15,8 +15,10 @@
 # depending on where it is linked (measured: moving the code after
 # mm/gup_fast.o by 1088 bytes made the unchanged floor loop 1.5x slower).
 # So each kernel is built once per padding in BENCH_LAYOUTS
-# (CONFIG_GUP_BENCH_PAD, identical in both kernels), every round boots
-# every layout of both kernels, and the medians pool all of them.
+# (CONFIG_GUP_BENCH_PAD, identical in both kernels; the series links the
+# floor and its padding just before mm/gup.o, so the padding moves all
+# GUP code and gup_test.o), every round boots every layout of both
+# kernels, and the medians pool all of them.
 #
 # Settings (environment):
 #   BENCH_ROUNDS   rounds (3); a round boots pristine and ours at each layout
