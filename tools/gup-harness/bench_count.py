@@ -7,15 +7,17 @@ usage: bench_count.py --out DIR PRISTINE.console PRISTINE.win OURS.console OURS.
 Each console holds gup_bench -v's "GUPBENCH call CMD MEM NR REP" lines,
 one per ioctl in call order; each .win file the windows tcg_count.c
 recorded for the same ioctls, in the same order.  A window has the guest
-kernel instruction and block counts at the four clock reads of the
+kernel instruction, block and page-change counts at the four clock reads of the
 handler (get start, get end, put start, put end); a window whose clock
 reads do not number four (an interrupt read the clock too) is skipped.
 
 Prints, per scenario and phase, the median instructions per page over the
 timed repetitions (warm-up calls excluded) for both kernels and the floor
-(pooled over both kernels, as its code is the same), their ratios, and the
+(pooled over both kernels, as its code is the same), their ratios, the
 ratio of executed translation blocks (one per branch target reached: a
-proxy for the cost TCG adds per jump).  Writes DIR/count.csv and
+proxy for the cost TCG adds per jump) and the ratio of page changes
+(blocks on another code page than the block before them, which TCG
+cannot chain directly).  Writes DIR/count.csv and
 DIR/count.txt.
 """
 import argparse
@@ -46,21 +48,21 @@ def read_calls(console):
 
 
 def read_windows(path):
-    """[(start, nsplit, [(insns, blocks)] at the splits)]."""
+    """[(start, nsplit, [(insns, blocks, page changes)] at the splits)]."""
     wins = []
     with open(path) as f:
         for line in f:
             w = line.split()
             if not w or w[0] != 'window':
                 continue
-            n = int(w[4])
-            nums = [int(x) for x in w[5:5 + 2 * n]]
-            wins.append((int(w[1]), n, list(zip(nums[::2], nums[1::2]))))
+            n = int(w[5])
+            nums = [int(x) for x in w[6:6 + 3 * n]]
+            wins.append((int(w[1]), n, list(zip(nums[::3], nums[1::3], nums[2::3]))))
     return wins
 
 
 def phases(console, winfile):
-    """{(cmd, mem, nr): {'get': [(insns, blocks, pages)], 'put': [...]}}."""
+    """{(cmd, mem, nr): {'get': [(insns, blocks, pages, page changes)], 'put': ...}}."""
     calls, size = read_calls(console)
     wins = read_windows(winfile)
     if len(calls) != len(wins):
@@ -74,7 +76,8 @@ def phases(console, winfile):
         pages = nr // PAGE if mem == 'sweep' else size // PAGE
         d = out.setdefault((cmd, mem, nr), {'get': [], 'put': []})
         for phase, (a, b) in (('get', (0, 1)), ('put', (2, 3))):
-            d[phase].append((splits[b][0] - splits[a][0], splits[b][1] - splits[a][1], pages))
+            d[phase].append((splits[b][0] - splits[a][0], splits[b][1] - splits[a][1], pages,
+                             splits[b][2] - splits[a][2]))
     return out
 
 
@@ -128,19 +131,23 @@ def main():
                 'floor_insns': fi, 'ours_over_floor': ratio(oi, fi), 'pristine_over_floor': ratio(pi, fi),
                 'pristine_blocks': per_page(p, 1), 'ours_blocks': per_page(o, 1),
                 'ours_blocks_over_pristine': ratio(per_page(o, 1), per_page(p, 1)),
+                'pristine_page_changes': per_page(p, 3), 'ours_page_changes': per_page(o, 3),
+                'ours_page_changes_over_pristine': ratio(per_page(o, 3), per_page(p, 3)),
                 'n_pristine': len(p), 'n_ours': len(o)})
 
     lines = ['Guest kernel instructions per page (median of the timed repetitions;',
-             'floor = mm/gup_floor.c; blocks = TCG translation blocks executed)',
+             'floor = mm/gup_floor.c; blocks = TCG translation blocks executed;',
+             'pages = blocks entered from another code page)',
              f'{"scenario":26} {"phase":5} {"pristine":>9} {"ours":>9} {"ours/pri":>8} '
-             f'{"floor":>8} {"ours/fl":>7} {"pri/fl":>7} {"blocks o/p":>10}',
-             '-' * 98]
+             f'{"floor":>8} {"ours/fl":>7} {"pri/fl":>7} {"blocks o/p":>10} {"pages o/p":>9}',
+             '-' * 108]
     for r in rows:
         lines.append(f'{r["scenario"]:26} {r["phase"]:5} {fmt(r["pristine_insns"], "9.1f")} '
                      f'{fmt(r["ours_insns"], "9.1f")} {fmt(r["ours_over_pristine"], "8.3f")} '
                      f'{fmt(r["floor_insns"], "8.1f")} {fmt(r["ours_over_floor"], "7.2f")} '
                      f'{fmt(r["pristine_over_floor"], "7.2f")} '
-                     f'{fmt(r["ours_blocks_over_pristine"], "10.3f")}')
+                     f'{fmt(r["ours_blocks_over_pristine"], "10.3f")} '
+                     f'{fmt(r["ours_page_changes_over_pristine"], "9.3f")}')
     above = [f'{r["scenario"]} {r["phase"]} {r["ours_over_pristine"]:.3f}' for r in rows
              if r['ours_over_pristine'] is not None and r['ours_over_pristine'] > 1.0]
     missing = [f'{r["scenario"]} {r["phase"]}' for r in rows

@@ -16,10 +16,14 @@
  *   stop   the window closes when a block at this address runs (the
  *          system call entry: the next system call after the ioctl)
  *   out    where the windows are written when QEMU exits, one a line:
- *          "window START_INDEX INSNS BLOCKS NSPLIT [INSNS BLOCKS]..."
- *          with every count relative to the window's opening
+ *          "window START_INDEX INSNS BLOCKS PAGES NSPLIT
+ *          [INSNS BLOCKS PAGES]..." with every count relative to the
+ *          window's opening
  *
- * Only blocks at kernel addresses are counted.  Counts are per QEMU, not
+ * PAGES counts the blocks whose code lies on another page than the block
+ * run before them: TCG chains blocks directly only within a page, so each
+ * of those goes through QEMU's block lookup, which costs more than most
+ * blocks do.  Only blocks at kernel addresses are counted.  Counts are per QEMU, not
  * per vCPU: run the guest with one CPU.
  *
  * tcg_plugin_api.h declares the part of QEMU 7.2's plugin interface used
@@ -39,19 +43,29 @@ int qemu_plugin_version = TCG_PLUGIN_API_VERSION;
 #define MAX_STARTS	4
 #define MAX_SPLITS	8
 
+enum { C_INSNS, C_BLOCKS, C_PAGES, NR_COUNTS };
+
 struct window {
 	int start;			/* index into starts[] */
-	uint64_t insns, blocks;		/* at the close */
+	uint64_t at_close[NR_COUNTS];
 	int nsplit;
-	uint64_t split[MAX_SPLITS][2];	/* insns, blocks at each split */
+	uint64_t split[MAX_SPLITS][NR_COUNTS];
+};
+
+/* What a translated kernel block is, for its execution callback. */
+struct block {
+	uint64_t page;
+	uint64_t insns;
+	int mark;			/* see marker_of() */
 };
 
 static uint64_t starts[MAX_STARTS], split_addr, stop_addr;
 static int nstarts;
 static const char *out_path;
 
-static uint64_t insns, blocks;		/* running kernel counts */
-static uint64_t open_insns, open_blocks;
+static uint64_t counts[NR_COUNTS];	/* running kernel counts */
+static uint64_t opened[NR_COUNTS];
+static uint64_t last_page;
 static struct window cur;
 static int in_window;
 
@@ -61,31 +75,35 @@ static size_t ndone, cap;
 /* Which marker a block is: start index, or one of these. */
 enum { MARK_SPLIT = -1, MARK_STOP = -2, MARK_NONE = -3 };
 
-static void on_start(unsigned int vcpu, void *udata)
+static void since_open(uint64_t *out)
+{
+	int c;
+
+	for (c = 0; c < NR_COUNTS; c++)
+		out[c] = counts[c] - opened[c];
+}
+
+static void on_start(int start)
 {
 	memset(&cur, 0, sizeof(cur));
-	cur.start = (int)(intptr_t)udata;
-	open_insns = insns;
-	open_blocks = blocks;
+	cur.start = start;
+	memcpy(opened, counts, sizeof(opened));
 	in_window = 1;
 }
 
-static void on_split(unsigned int vcpu, void *udata)
+static void on_split(void)
 {
 	if (!in_window || cur.nsplit == MAX_SPLITS)
 		return;
-	cur.split[cur.nsplit][0] = insns - open_insns;
-	cur.split[cur.nsplit][1] = blocks - open_blocks;
-	cur.nsplit++;
+	since_open(cur.split[cur.nsplit++]);
 }
 
-static void on_stop(unsigned int vcpu, void *udata)
+static void on_stop(void)
 {
 	if (!in_window)
 		return;
 	in_window = 0;
-	cur.insns = insns - open_insns;
-	cur.blocks = blocks - open_blocks;
+	since_open(cur.at_close);
 	if (ndone == cap) {
 		cap = cap ? 2 * cap : 256;
 		done = realloc(done, cap * sizeof(*done));
@@ -111,31 +129,47 @@ static int marker_of(uint64_t va)
 	return MARK_NONE;
 }
 
+/* Runs before every kernel block: markers first, then the counts. */
+static void on_block(unsigned int vcpu, void *udata)
+{
+	const struct block *b = udata;
+
+	if (b->mark >= 0)
+		on_start(b->mark);
+	else if (b->mark == MARK_SPLIT)
+		on_split();
+	else if (b->mark == MARK_STOP)
+		on_stop();
+	counts[C_INSNS] += b->insns;
+	counts[C_BLOCKS]++;
+	counts[C_PAGES] += b->page != last_page;
+	last_page = b->page;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t va = qemu_plugin_tb_vaddr(tb);
-	int mark;
+	struct block *b;
 
 	if (va < KERNEL_BASE)
 		return;
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
-						 &insns,
-						 qemu_plugin_tb_n_insns(tb));
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
-						 &blocks, 1);
-	mark = marker_of(va);
-	if (mark >= 0)
-		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_start,
-						     QEMU_PLUGIN_CB_NO_REGS,
-						     (void *)(intptr_t)mark);
-	else if (mark == MARK_SPLIT)
-		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_split,
-						     QEMU_PLUGIN_CB_NO_REGS,
-						     NULL);
-	else if (mark == MARK_STOP)
-		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_stop,
-						     QEMU_PLUGIN_CB_NO_REGS,
-						     NULL);
+	/* Kept for the life of QEMU: the block may run until then. */
+	b = malloc(sizeof(*b));
+	if (!b) {
+		fprintf(stderr, "tcg_count: out of memory\n");
+		exit(1);
+	}
+	b->page = va >> 12;
+	b->insns = qemu_plugin_tb_n_insns(tb);
+	b->mark = marker_of(va);
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block,
+					     QEMU_PLUGIN_CB_NO_REGS, b);
+}
+
+static void print_counts(FILE *f, const uint64_t *c)
+{
+	fprintf(f, " %llu %llu %llu", (unsigned long long)c[C_INSNS],
+		(unsigned long long)c[C_BLOCKS], (unsigned long long)c[C_PAGES]);
 }
 
 static void write_windows(qemu_plugin_id_t id, void *udata)
@@ -149,13 +183,11 @@ static void write_windows(qemu_plugin_id_t id, void *udata)
 		return;
 	}
 	for (i = 0; i < ndone; i++) {
-		fprintf(f, "window %d %llu %llu %d", done[i].start,
-			(unsigned long long)done[i].insns,
-			(unsigned long long)done[i].blocks, done[i].nsplit);
+		fprintf(f, "window %d", done[i].start);
+		print_counts(f, done[i].at_close);
+		fprintf(f, " %d", done[i].nsplit);
 		for (s = 0; s < done[i].nsplit; s++)
-			fprintf(f, " %llu %llu",
-				(unsigned long long)done[i].split[s][0],
-				(unsigned long long)done[i].split[s][1]);
+			print_counts(f, done[i].split[s]);
 		fputc('\n', f);
 	}
 	fclose(f);
