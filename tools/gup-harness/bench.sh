@@ -24,8 +24,7 @@
 #   BENCH_ROUNDS   rounds (3); a round boots pristine and ours at each layout
 #   BENCH_LAYOUTS  paddings in bytes, one build of each kernel per padding
 #                  ("0 1040 2320")
-#   BENCH_REPS     timed repetitions of each scenario per boot (5; 3
-#                  with --count)
+#   BENCH_REPS     timed repetitions of each scenario per boot (5)
 #   BENCH_SIZE     MiB of each matrix region (256)
 #   BENCH_SWEEP    largest MiB of the THP size sweep (8192; 0: none); the
 #                  guest caps it at what its memory allows
@@ -74,12 +73,12 @@ for arg in "$@"; do
 	*) echo "usage: bench.sh [--no-build] [--count]" >&2; exit 2 ;;
 	esac
 done
-# Instruction counts do not depend on the layout: one is enough; and they
-# repeat exactly, so three repetitions leave room for the few that an
-# interrupt's clock read spoils (bench_count.py skips those).
+# Instruction counts do not depend on the layout: one is enough.  They
+# repeat exactly; five repetitions leave room for one that bench_count.py
+# has to skip (its window lacks one of the handler's four clock reads).
 if [ $count = 1 ]; then
 	layouts=(0)
-	reps=${BENCH_REPS:-3}
+	reps=${BENCH_REPS:-5}
 fi
 
 say() { printf '==> %s\n' "$*"; }
@@ -161,7 +160,10 @@ count_boot() {
 	local kind=$1 map=$dir/kernels/$1-0.System.map sym plugin t0
 	t0=$(date +%s)
 	sym() { awk -v s="$1" '$3 == s { print $1 }' "$map"; }
+	# the address of the symbol after $1 (in address order): where $1 ends
+	sym_end() { sort "$map" | awk -v s="$1" 'f { print $1; exit } $3 == s { f = 1 }'; }
 	plugin="$dir/count/tcg_count.so,start=$(sym gup_test_ioctl):$(sym gup_floor_ioctl)"
+	plugin+=",end=$(sym_end gup_test_ioctl):$(sym_end gup_floor_ioctl)"
 	plugin+=",split=$(sym ktime_get),stop=$(sym __x64_sys_getppid),out=$dir/count/$kind.win"
 	say "count instructions: $kind kernel, one boot (log: ${dir#"$repo"/}/count/$kind.console)"
 	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-0.bzImage" \

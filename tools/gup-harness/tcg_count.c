@@ -13,6 +13,10 @@
  *   split  each time a block at this address runs inside a window, the
  *          running counts are noted (ktime_get: the benchmark handlers
  *          read the clock before and after the get and the put phase)
+ *   end    where the start functions end, in the same order: then a split
+ *          counts only if the block run just before it lies in one of
+ *          them, i.e. the handler itself called, not an interrupt or
+ *          another task that happened to read the clock meanwhile
  *   stop   the window closes when a block at this address runs (the
  *          system call entry: the next system call after the ioctl)
  *   out    where the windows are written when QEMU exits, one a line:
@@ -54,18 +58,19 @@ struct window {
 
 /* What a translated kernel block is, for its execution callback. */
 struct block {
+	uint64_t va;
 	uint64_t page;
 	uint64_t insns;
 	int mark;			/* see marker_of() */
 };
 
-static uint64_t starts[MAX_STARTS], split_addr, stop_addr;
-static int nstarts;
+static uint64_t starts[MAX_STARTS], ends[MAX_STARTS], split_addr, stop_addr;
+static int nstarts, nends;
 static const char *out_path;
 
 static uint64_t counts[NR_COUNTS];	/* running kernel counts */
 static uint64_t opened[NR_COUNTS];
-static uint64_t last_page;
+static uint64_t last_page, last_va;
 static struct window cur;
 static int in_window;
 
@@ -91,9 +96,22 @@ static void on_start(int start)
 	in_window = 1;
 }
 
+/* Was the block before this one in a start function (if we know them)? */
+static int called_by_handler(void)
+{
+	int i;
+
+	if (nends != nstarts)
+		return 1;
+	for (i = 0; i < nstarts; i++)
+		if (last_va >= starts[i] && last_va < ends[i])
+			return 1;
+	return 0;
+}
+
 static void on_split(void)
 {
-	if (!in_window || cur.nsplit == MAX_SPLITS)
+	if (!in_window || cur.nsplit == MAX_SPLITS || !called_by_handler())
 		return;
 	since_open(cur.split[cur.nsplit++]);
 }
@@ -144,6 +162,7 @@ static void on_block(unsigned int vcpu, void *udata)
 	counts[C_BLOCKS]++;
 	counts[C_PAGES] += b->page != last_page;
 	last_page = b->page;
+	last_va = b->va;
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -159,6 +178,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		fprintf(stderr, "tcg_count: out of memory\n");
 		exit(1);
 	}
+	b->va = va;
 	b->page = va >> 12;
 	b->insns = qemu_plugin_tb_n_insns(tb);
 	b->mark = marker_of(va);
@@ -209,6 +229,12 @@ static int parse_args(int argc, char **argv)
 				if (*v == ':')
 					v++;
 			}
+		} else if (!strncmp(argv[i], "end=", 4)) {
+			while (*v && nends < MAX_STARTS) {
+				ends[nends++] = strtoull(v, &v, 16);
+				if (*v == ':')
+					v++;
+			}
 		} else if (!strncmp(argv[i], "split=", 6)) {
 			split_addr = strtoull(v, NULL, 16);
 		} else if (!strncmp(argv[i], "stop=", 5)) {
@@ -228,7 +254,7 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info,
 {
 	if (parse_args(argc, argv)) {
 		fprintf(stderr,
-			"tcg_count: need start=ADDR[:ADDR],stop=ADDR,out=FILE[,split=ADDR]\n");
+			"tcg_count: need start=ADDR[:ADDR],stop=ADDR,out=FILE[,split=ADDR][,end=ADDR[:ADDR]]\n");
 		return -1;
 	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
