@@ -120,22 +120,24 @@ static __always_inline bool page_seems_compound(struct page *page)
 }
 
 /*
- * How many pages, starting at @page, seem to belong to @page's folio.
- * Nothing holds the folio yet, so the compound metadata read here can be
- * stale; the value only sizes the speculative grab, and grab_run() checks
- * it against the folio once a reference keeps that folio together.
+ * How many of the @max pages starting at @page seem to belong to @page's
+ * folio.  Nothing holds the folio yet, so the compound metadata read here
+ * can be stale; the value only sizes the speculative grab, and grab_run()
+ * checks it against the folio once a reference keeps that folio together.
+ * One page (a one-page call, the last page of a range) needs no look.
  */
-static __always_inline unsigned long folio_span_hint(struct page *page)
+static __always_inline unsigned long folio_span_hint(struct page *page,
+						     unsigned long max)
 {
 	struct page *head;
 	unsigned long idx, span;
 
-	if (!page_seems_compound(page))
+	if (max == 1 || !page_seems_compound(page))
 		return 1;
 	head = compound_head(page);
 	idx = page_to_pfn(page) - page_to_pfn(head);
 	span = compound_nr(head);
-	return idx < span ? span - idx : 1;
+	return min(max, idx < span ? span - idx : 1);
 }
 
 /*
@@ -247,9 +249,7 @@ static __always_inline bool collect_leaf(struct gup_fast_walk *w,
 
 		if (devmap && !hold_pgmap(w, page_to_pfn(page)))
 			break;
-		n = nr - done;
-		if (n > 1)
-			n = min(n, folio_span_hint(page));
+		n = folio_span_hint(page, nr - done);
 		n = grab_run(w, page, n, true, &folio);
 		if (!n)
 			break;
@@ -548,10 +548,7 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	if (run->use == PTE_DEVICE && !hold_pgmap(w, run->pfn))
 		return 0;
 	first = pte_page(pte);
-	if (left > 1)
-		measure_run(w, run, min(left, folio_span_hint(first)));
-	else
-		run->nr = 1;
+	measure_run(w, run, folio_span_hint(first, left));
 
 	run->nr = grab_run(w, first, run->nr, false, &folio);
 	if (!run->nr)
