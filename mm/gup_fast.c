@@ -208,7 +208,9 @@ static __always_inline void record_run(struct gup_fast_walk *w,
 	struct page **slot = w->pages + w->nr;
 	unsigned long i;
 
-	for (i = 0; i < n; i++)
+	/* Small folios, the common case, come one page at a time. */
+	slot[0] = page;
+	for (i = 1; i < n; i++)
 		slot[i] = nth_page(page, i);
 	w->nr += n;
 	/* Usually set already: skip the locked bit operation then. */
@@ -437,7 +439,7 @@ enum pte_use {
 
 struct pte_run {
 	pte_t *ptep;		/* first PTE of the run */
-	unsigned long pfn;	/* pfn the first PTE maps */
+	unsigned long pfn;	/* pfn the first PTE maps, if @nr may grow */
 	unsigned long nr;	/* length of the run */
 	enum pte_use use;
 };
@@ -446,11 +448,10 @@ struct pte_run {
 static __always_inline enum pte_use classify_pte(const struct gup_fast_walk *w,
 						 pte_t pte)
 {
-	if (!pte_present(pte))
+	/* Every architecture's answer includes "present". */
+	if (!pte_access_permitted(pte, w->flags & FOLL_WRITE))
 		return PTE_UNUSABLE;
 	if (pte_protnone(pte) && !gup_can_follow_protnone(w->flags))
-		return PTE_UNUSABLE;
-	if (!pte_access_permitted(pte, w->flags & FOLL_WRITE))
 		return PTE_UNUSABLE;
 	if (pte_devmap(pte))
 		return (w->flags & FOLL_LONGTERM) ? PTE_UNUSABLE : PTE_DEVICE;
@@ -468,12 +469,19 @@ static __always_inline bool pte_fits_run(const struct gup_fast_walk *w,
 	       pte_pfn(pte) == run->pfn + i;
 }
 
-/* Extend @run over the following PTEs, up to @limit entries in total. */
+/*
+ * Extend @run, whose first entry is @pte, over the following PTEs, up to
+ * @limit entries in total.  Only a run that may grow needs its pfn.
+ */
 static __always_inline void measure_run(const struct gup_fast_walk *w,
-					struct pte_run *run,
+					struct pte_run *run, pte_t pte,
 					unsigned long limit)
 {
-	for (run->nr = 1; run->nr < limit; run->nr++) {
+	run->nr = 1;
+	if (limit == 1)
+		return;
+	run->pfn = pte_pfn(pte);
+	for (; run->nr < limit; run->nr++) {
 		pte_t pte = ptep_get_lockless(run->ptep + run->nr);
 
 		if (!pte_fits_run(w, run, pte, run->nr))
@@ -543,12 +551,11 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	run->use = classify_pte(w, pte);
 	if (run->use == PTE_UNUSABLE)
 		return 0;
-	run->pfn = pte_pfn(pte);
-	VM_WARN_ON_ONCE(!pfn_valid(run->pfn));
-	if (run->use == PTE_DEVICE && !hold_pgmap(w, run->pfn))
+	VM_WARN_ON_ONCE(!pfn_valid(pte_pfn(pte)));
+	if (run->use == PTE_DEVICE && !hold_pgmap(w, pte_pfn(pte)))
 		return 0;
 	first = pte_page(pte);
-	measure_run(w, run, folio_span_hint(first, left));
+	measure_run(w, run, pte, folio_span_hint(first, left));
 
 	run->nr = grab_run(w, first, run->nr, false, &folio);
 	if (!run->nr)
@@ -572,7 +579,8 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
  * stays readable to us.  So *@pmdp is read again after the grabs; one
  * read after the last grab of the table orders after every earlier grab
  * too, which covers all the runs taken here at the cost of a single load.
- * If it changed, everything this table gave us is handed back.
+ * If it changed, everything this table gave us (possibly nothing) is
+ * handed back.
  */
 static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 			   unsigned long addr, unsigned long end)
@@ -592,7 +600,7 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 	}
 	pte_unmap(table);
 
-	if (w->nr != from && pmd_val(pmd) != pmd_val(READ_ONCE(*pmdp))) {
+	if (pmd_val(pmd) != pmd_val(READ_ONCE(*pmdp))) {
 		gup_fast_undo(w, from);
 		return false;
 	}
@@ -617,16 +625,19 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * Each level reads its entry once with READ_ONCE() and works from that
  * snapshot only; the *_offset_lockless() helpers let architectures with
  * folded levels index from the snapshot instead of re-reading memory.
+ * In the leaf tests the inline checks are or-ed into one branch, and
+ * pmd_huge() / pud_huge(), out-of-line calls on some architectures, come
+ * last.
  */
 static bool pmd_is_gup_leaf(pmd_t pmd)
 {
-	return pmd_leaf(pmd) || pmd_trans_huge(pmd) || pmd_huge(pmd) ||
-	       pmd_devmap(pmd);
+	return (pmd_leaf(pmd) | pmd_trans_huge(pmd) | pmd_devmap(pmd)) ||
+	       pmd_huge(pmd);
 }
 
 static bool pud_is_gup_leaf(pud_t pud)
 {
-	return pud_leaf(pud) || pud_huge(pud) || pud_devmap(pud);
+	return (pud_leaf(pud) | pud_devmap(pud)) || pud_huge(pud);
 }
 
 static bool walk_pmd_range(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
@@ -807,19 +818,13 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
 
 /*
  * Common front end of the four entry points.  @gup_flags already carries
- * FOLL_GET or FOLL_PIN (and FOLL_FAST_ONLY for the _fast_only variants).
+ * FOLL_GET or FOLL_PIN (and FOLL_FAST_ONLY for the _fast_only variants);
+ * the entry points have refused FOLL_GET together with FOLL_PIN, and
+ * FOLL_LONGTERM without FOLL_PIN, so only unknown flags are left to catch.
  */
 static bool gup_fast_flags_ok(unsigned int gup_flags)
 {
-	bool unknown = gup_flags & ~GUP_FAST_ACCEPTED_FLAGS;
-	/* Only a pin can be long term; grab_run() relies on that. */
-	bool bad_longterm = (gup_flags & (FOLL_LONGTERM | FOLL_PIN)) ==
-			    FOLL_LONGTERM;
-	bool get_and_pin = (gup_flags & (FOLL_GET | FOLL_PIN)) ==
-			   (FOLL_GET | FOLL_PIN);
-
-	/* One test on the hot path: the three cases are all caller bugs. */
-	return !WARN_ON_ONCE(unknown | bad_longterm | get_and_pin);
+	return !WARN_ON_ONCE(gup_flags & ~GUP_FAST_ACCEPTED_FLAGS);
 }
 
 /* Note once and for all that this mm has seen FOLL_PIN (for fork). */
@@ -896,7 +901,9 @@ static int gup_fast_common(unsigned long start, int nr_pages,
 		return ret < 0 ? ret : 0;
 
 	gup_fast_walk_range(&w);
-	if (w.nr == nr_pages || (gup_flags & FOLL_FAST_ONLY))
+	if (likely(w.nr == nr_pages))
+		return w.nr;
+	if (gup_flags & FOLL_FAST_ONLY)
 		return w.nr;
 	return gup_fast_finish_slowly(&w, nr_pages);
 }
@@ -924,6 +931,9 @@ int get_user_pages_fast_only(unsigned long start, int nr_pages,
 {
 	int ret;
 
+	/* A reference is no pin: FOLL_PIN and FOLL_LONGTERM are caller bugs. */
+	if (WARN_ON_ONCE(gup_flags & (FOLL_PIN | FOLL_LONGTERM)))
+		return 0;
 	ret = gup_fast_common(start, nr_pages,
 			      gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
 	return max(ret, 0);
