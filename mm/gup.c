@@ -75,7 +75,7 @@
  */
 struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 {
-	return gup_grab_folio(page, refs, flags, NULL);
+	return gup_grab_folio(page, refs, flags, true, NULL);
 }
 
 /*

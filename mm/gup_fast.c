@@ -179,7 +179,7 @@ static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
 					      unsigned long want, bool leaf,
 					      struct folio **foliop)
 {
-	struct folio *folio = gup_grab_folio(page, want, w->flags,
+	struct folio *folio = gup_grab_folio(page, want, w->flags, !leaf,
 					     &w->acquired);
 	unsigned long span;
 

@@ -122,10 +122,13 @@ static __always_inline void gup_account_pins(struct folio *folio, int refs,
 
 /*
  * See try_grab_folio() in mm/gup.c for the contract; pins are counted
- * into @tally, or straight into the counter if it is NULL.
+ * into @tally, or straight into the counter if it is NULL.  A caller that
+ * knows @page is not the shared zero page (a huge leaf never maps it)
+ * passes @maybe_zero false and skips that test.
  */
 static __always_inline struct folio *gup_grab_folio(struct page *page, int refs,
 						    unsigned int flags,
+						    bool maybe_zero,
 						    struct gup_pin_tally *tally)
 {
 	struct folio *folio;
@@ -136,7 +139,7 @@ static __always_inline struct folio *gup_grab_folio(struct page *page, int refs,
 	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
 		return NULL;
 	/* The zero page is everywhere and never freed: no pin accounting. */
-	if (is_zero_page(page))
+	if (maybe_zero && is_zero_page(page))
 		return page_folio(page);
 	/* Let the caller fall back to the path that migrates such pages. */
 	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
