@@ -1486,11 +1486,12 @@ static long gup_run_droppable(struct mm_struct *mm, unsigned long start,
 /*
  * The locked core shared by every entry point: @mm's mmap_lock is held
  * on entry; with @locked it may be dropped, which *@locked reports.
+ * Inline: in the entry points most of its tests fold away.
  */
-static long gup_run(struct mm_struct *mm, unsigned long start,
-		    unsigned long nr_pages, struct page **pages,
-		    struct vm_area_struct **vmas, int *locked,
-		    unsigned int flags)
+static __always_inline long gup_run(struct mm_struct *mm, unsigned long start,
+				    unsigned long nr_pages, struct page **pages,
+				    struct vm_area_struct **vmas, int *locked,
+				    unsigned int flags)
 {
 	if ((long)nr_pages <= 0)
 		return 0;
