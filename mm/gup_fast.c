@@ -442,30 +442,29 @@ struct pte_run {
 	unsigned long pfn;	/* pfn the first PTE maps, if @nr may grow */
 	unsigned long nr;	/* length of the run */
 	enum pte_use use;
+	unsigned int flags;	/* the walk's FOLL_* flags, kept in a register */
 };
 
 #ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
-static __always_inline enum pte_use classify_pte(const struct gup_fast_walk *w,
-						 pte_t pte)
+static __always_inline enum pte_use classify_pte(unsigned int flags, pte_t pte)
 {
 	/* Every architecture's answer includes "present". */
-	if (!pte_access_permitted(pte, w->flags & FOLL_WRITE))
+	if (!pte_access_permitted(pte, flags & FOLL_WRITE))
 		return PTE_UNUSABLE;
-	if (pte_protnone(pte) && !gup_can_follow_protnone(w->flags))
+	if (pte_protnone(pte) && !gup_can_follow_protnone(flags))
 		return PTE_UNUSABLE;
 	if (pte_devmap(pte))
-		return (w->flags & FOLL_LONGTERM) ? PTE_UNUSABLE : PTE_DEVICE;
+		return (flags & FOLL_LONGTERM) ? PTE_UNUSABLE : PTE_DEVICE;
 	if (pte_special(pte))
 		return PTE_UNUSABLE;
 	return PTE_PLAIN;
 }
 
 /* Does @pte still belong to @run as its @i-th entry? */
-static __always_inline bool pte_fits_run(const struct gup_fast_walk *w,
-					 const struct pte_run *run, pte_t pte,
-					 unsigned long i)
+static __always_inline bool pte_fits_run(const struct pte_run *run,
+					 pte_t pte, unsigned long i)
 {
-	return classify_pte(w, pte) == run->use &&
+	return classify_pte(run->flags, pte) == run->use &&
 	       pte_pfn(pte) == run->pfn + i;
 }
 
@@ -473,8 +472,7 @@ static __always_inline bool pte_fits_run(const struct gup_fast_walk *w,
  * Extend @run, whose first entry is @pte, over the following PTEs, up to
  * @limit entries in total.  Only a run that may grow needs its pfn.
  */
-static __always_inline void measure_run(const struct gup_fast_walk *w,
-					struct pte_run *run, pte_t pte,
+static __always_inline void measure_run(struct pte_run *run, pte_t pte,
 					unsigned long limit)
 {
 	run->nr = 1;
@@ -484,7 +482,7 @@ static __always_inline void measure_run(const struct gup_fast_walk *w,
 	for (; run->nr < limit; run->nr++) {
 		pte_t pte = ptep_get_lockless(run->ptep + run->nr);
 
-		if (!pte_fits_run(w, run, pte, run->nr))
+		if (!pte_fits_run(run, pte, run->nr))
 			break;
 	}
 }
@@ -500,35 +498,34 @@ static __always_inline void measure_run(const struct gup_fast_walk *w,
  * anon-exclusive protocol requires.  Whether the table itself is still in
  * place is checked once for the whole table, by walk_pte_range().
  */
-static __always_inline bool confirm_run(const struct gup_fast_walk *w,
-					const struct pte_run *run, pte_t pte,
+static __always_inline bool confirm_run(const struct pte_run *run, pte_t pte,
 					struct page *first)
 {
 	unsigned long i;
 
 	if (run->nr == 1)
 		return pte_same(ptep_get_lockless(run->ptep), pte) &&
-		       (pte_write(pte) || !gup_must_unshare(w->flags, first));
+		       (pte_write(pte) || !gup_must_unshare(run->flags, first));
 	for (i = 0; i < run->nr; i++) {
 		pte_t now = ptep_get_lockless(run->ptep + i);
 
-		if (!pte_fits_run(w, run, now, i))
+		if (!pte_fits_run(run, now, i))
 			return false;
 		if (!pte_write(now) &&
-		    gup_must_unshare(w->flags, nth_page(first, i)))
+		    gup_must_unshare(run->flags, nth_page(first, i)))
 			return false;
 	}
 	return true;
 }
 
 /* Pinned pages are about to be accessed; some architectures prepare them. */
-static __always_inline bool make_run_accessible(const struct gup_fast_walk *w,
+static __always_inline bool make_run_accessible(unsigned int flags,
 						struct page *first,
 						unsigned long n)
 {
 	unsigned long i;
 
-	if (!(w->flags & FOLL_PIN))
+	if (!(flags & FOLL_PIN))
 		return true;
 	for (i = 0; i < n; i++)
 		if (arch_make_page_accessible(nth_page(first, i)))
@@ -548,20 +545,20 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	struct folio *folio;
 	struct page *first;
 
-	run->use = classify_pte(w, pte);
+	run->use = classify_pte(run->flags, pte);
 	if (run->use == PTE_UNUSABLE)
 		return 0;
 	VM_WARN_ON_ONCE(!pfn_valid(pte_pfn(pte)));
 	if (run->use == PTE_DEVICE && !hold_pgmap(w, pte_pfn(pte)))
 		return 0;
 	first = pte_page(pte);
-	measure_run(w, run, pte, folio_span_hint(first, left));
+	measure_run(run, pte, folio_span_hint(first, left));
 
 	run->nr = grab_run(w, first, run->nr, false, &folio);
 	if (!run->nr)
 		return 0;
-	if (!confirm_run(w, run, pte, first) ||
-	    !make_run_accessible(w, first, run->nr)) {
+	if (!confirm_run(run, pte, first) ||
+	    !make_run_accessible(run->flags, first, run->nr)) {
 		gup_folio_unref(folio, run->nr, w->flags);
 		return 0;
 	}
@@ -588,7 +585,7 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 	unsigned long left = (end - addr) >> PAGE_SHIFT;
 	unsigned long from = w->nr;
 	pte_t *table = pte_offset_map(&pmd, addr);
-	struct pte_run run = { .ptep = table };
+	struct pte_run run = { .ptep = table, .flags = w->flags };
 
 	while (left) {
 		unsigned long n = take_pte_run(w, &run, left);
