@@ -331,7 +331,7 @@ void unpin_user_pages(struct page **pages, unsigned long npages)
 EXPORT_SYMBOL(unpin_user_pages);
 
 /* Record, once and for the mm's lifetime, that it has seen FOLL_PIN. */
-static void gup_note_mm_pinned(struct mm_struct *mm)
+static __always_inline void gup_note_mm_pinned(struct mm_struct *mm)
 {
 	/* Test first: keep the cache line shared when the bit is set. */
 	if (!test_bit(MMF_HAS_PINNED, &mm->flags))
