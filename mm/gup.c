@@ -1762,22 +1762,6 @@ long gup_slow_unlocked(unsigned long start, unsigned long nr_pages,
  * ---------------------------------------------------------------------
  */
 
-/* FOLL_PIN and FOLL_LONGTERM are reserved for the pin_user_pages*() API. */
-static bool gup_get_flags_valid(unsigned int gup_flags)
-{
-	if (WARN_ON_ONCE(gup_flags & FOLL_PIN))
-		return false;
-	return !WARN_ON_ONCE(gup_flags & FOLL_LONGTERM);
-}
-
-/* pin_user_pages*() need an array and must not be asked for FOLL_GET. */
-static bool gup_pin_args_valid(unsigned int gup_flags, struct page **pages)
-{
-	if (WARN_ON_ONCE(gup_flags & FOLL_GET))
-		return false;
-	return !WARN_ON_ONCE(!pages);
-}
-
 static long gup_remote(struct mm_struct *mm, unsigned long start,
 		       unsigned long nr_pages, unsigned int gup_flags,
 		       struct page **pages, struct vm_area_struct **vmas,

@@ -928,8 +928,7 @@ int get_user_pages_fast_only(unsigned long start, int nr_pages,
 {
 	int ret;
 
-	/* A reference is no pin: FOLL_PIN and FOLL_LONGTERM are caller bugs. */
-	if (WARN_ON_ONCE(gup_flags & (FOLL_PIN | FOLL_LONGTERM)))
+	if (!gup_get_flags_valid(gup_flags))
 		return 0;
 	ret = gup_fast_common(start, nr_pages,
 			      gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
@@ -957,7 +956,7 @@ EXPORT_SYMBOL_GPL(get_user_pages_fast_only);
 int get_user_pages_fast(unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages)
 {
-	if (WARN_ON_ONCE(gup_flags & (FOLL_PIN | FOLL_LONGTERM)))
+	if (!gup_get_flags_valid(gup_flags))
 		return -EINVAL;
 	return gup_fast_common(start, nr_pages, gup_flags | FOLL_GET, pages);
 }
@@ -982,7 +981,7 @@ EXPORT_SYMBOL_GPL(get_user_pages_fast);
 int pin_user_pages_fast(unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages)
 {
-	if (WARN_ON_ONCE(gup_flags & FOLL_GET) || WARN_ON_ONCE(!pages))
+	if (!gup_pin_args_valid(gup_flags, pages))
 		return -EINVAL;
 	return gup_fast_common(start, nr_pages, gup_flags | FOLL_PIN, pages);
 }
@@ -1008,7 +1007,7 @@ int pin_user_pages_fast_only(unsigned long start, int nr_pages,
 {
 	int ret;
 
-	if (WARN_ON_ONCE(gup_flags & FOLL_GET) || WARN_ON_ONCE(!pages))
+	if (!gup_pin_args_valid(gup_flags, pages))
 		return 0;
 	ret = gup_fast_common(start, nr_pages,
 			      gup_flags | FOLL_PIN | FOLL_FAST_ONLY, pages);

@@ -167,6 +167,26 @@ static inline void gup_folio_unref(struct folio *folio, int refs,
 }
 
 /*
+ * Argument checks shared by the entry points of both halves; a failed
+ * check is a caller bug and warns once.
+ */
+
+/* FOLL_PIN and FOLL_LONGTERM are reserved for the pin_user_pages*() API. */
+static inline bool gup_get_flags_valid(unsigned int gup_flags)
+{
+	return !WARN_ON_ONCE(gup_flags & (FOLL_PIN | FOLL_LONGTERM));
+}
+
+/* pin_user_pages*() need an array and must not be asked for FOLL_GET. */
+static inline bool gup_pin_args_valid(unsigned int gup_flags,
+				      struct page **pages)
+{
+	if (WARN_ON_ONCE(gup_flags & FOLL_GET))
+		return false;
+	return !WARN_ON_ONCE(!pages);
+}
+
+/*
  * Finish what the lockless walk could not: take mmap_lock of current->mm
  * for read, run the slow path on [@start, @start + @nr_pages pages) with
  * @gup_flags (FOLL_GET or FOLL_PIN already set, FOLL_LONGTERM honoured,
