@@ -8,8 +8,9 @@ Each console holds gup_bench -v's "GUPBENCH call CMD MEM NR REP" lines,
 one per ioctl in call order; each .win file the windows tcg_count.c
 recorded for the same ioctls, in the same order.  A window has the guest
 kernel instruction, block and page-change counts at the four clock reads of the
-handler (get start, get end, put start, put end); a window whose clock
-reads do not number four (an interrupt read the clock too) is skipped.
+handler (get start, get end, put start, put end); a window that did not
+record exactly four (tcg_count.c counts only the handler's own clock
+reads) is skipped.
 
 Prints, per scenario and phase, the median instructions per page over the
 timed repetitions (warm-up calls excluded) for both kernels and the floor

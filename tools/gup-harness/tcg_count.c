@@ -59,7 +59,6 @@ struct window {
 /* What a translated kernel block is, for its execution callback. */
 struct block {
 	uint64_t va;
-	uint64_t page;
 	uint64_t insns;
 	int mark;			/* see marker_of() */
 };
@@ -70,7 +69,7 @@ static const char *out_path;
 
 static uint64_t counts[NR_COUNTS];	/* running kernel counts */
 static uint64_t opened[NR_COUNTS];
-static uint64_t last_page, last_va;
+static uint64_t last_va;		/* the block run before this one */
 static struct window cur;
 static int in_window;
 
@@ -160,8 +159,7 @@ static void on_block(unsigned int vcpu, void *udata)
 		on_stop();
 	counts[C_INSNS] += b->insns;
 	counts[C_BLOCKS]++;
-	counts[C_PAGES] += b->page != last_page;
-	last_page = b->page;
+	counts[C_PAGES] += (b->va >> 12) != (last_va >> 12);
 	last_va = b->va;
 }
 
@@ -179,7 +177,6 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		exit(1);
 	}
 	b->va = va;
-	b->page = va >> 12;
 	b->insns = qemu_plugin_tb_n_insns(tb);
 	b->mark = marker_of(va);
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block,
