@@ -8,7 +8,7 @@ pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
 	pkgs=(linux-source-6.1 qemu-system-x86 qemu-system-arm
 	      gcc libc6-dev make flex bison bc libelf-dev libssl-dev python3 cpio xz-utils
-	      busybox-static ccache git gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	      rsync busybox-static ccache git gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	      liburing-dev libnuma-dev libcap-dev)
 fi
 missing=()
