@@ -41,7 +41,9 @@
 # counts do not depend on the host's load or on the code's placement, so
 # one boot of each kernel at layout 0 is enough; both boot with one CPU
 # and nokaslr (the plugin finds its markers through System.map).
-# bench_count.py prints the table and writes $BENCH_DIR/count/count.csv.
+# bench_count.py prints the table and writes $BENCH_DIR/count/count.csv;
+# bench_profile.py CMD MEM NR then splits one scenario's count per
+# function of both kernels (from the plugin's .hits files).
 #
 # The guest runs with movablecore=0 (appended to boot.py's command line):
 # a production machine has no ZONE_MOVABLE, and with one FOLL_LONGTERM
@@ -165,6 +167,9 @@ count_boot() {
 	plugin="$dir/count/tcg_count.so,start=$(sym gup_test_ioctl):$(sym gup_floor_ioctl)"
 	plugin+=",end=$(sym_end gup_test_ioctl):$(sym_end gup_floor_ioctl)"
 	plugin+=",split=$(sym ktime_get),stop=$(sym __x64_sys_getppid),out=$dir/count/$kind.win"
+	plugin+=",hits=$dir/count/$kind.hits"
+	# bench_profile.py reads the hits against this map
+	cp "$map" "$dir/count/$kind.System.map"
 	say "count instructions: $kind kernel, one boot (log: ${dir#"$repo"/}/count/$kind.console)"
 	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-0.bzImage" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
@@ -181,7 +186,7 @@ count_boot() {
 
 if [ $count = 1 ]; then
 	mkdir -p "$dir/count"
-	rm -f "$dir"/count/*.win "$dir"/count/*.console
+	rm -f "$dir"/count/*.win "$dir"/count/*.console "$dir"/count/*.hits
 	gcc -shared -fPIC -O2 -Wall -Werror -o "$dir/count/tcg_count.so" "$here/tcg_count.c"
 	status=0
 	count_boot base || status=1

@@ -23,6 +23,11 @@
  *          "window START_INDEX INSNS BLOCKS PAGES NSPLIT
  *          [INSNS BLOCKS PAGES]..." with every count relative to the
  *          window's opening
+ *   hits   (optional) where to write, for each window in turn, the
+ *          blocks that ran between its first and second split (the get
+ *          phase), one a line: "hits WINDOW ADDRESS INSNS RUNS ENTRIES",
+ *          ENTRIES being the runs that came from another page; WINDOW
+ *          counts from 0 in the order of the out file
  *
  * PAGES counts the blocks whose code lies on another page than the block
  * run before them: TCG chains blocks directly only within a page, so each
@@ -61,11 +66,13 @@ struct block {
 	uint64_t va;
 	uint64_t insns;
 	int mark;			/* see marker_of() */
+	size_t window;			/* hits: the window runs counts for */
+	uint64_t runs, entries;		/* hits: in that window's get phase */
 };
 
 static uint64_t starts[MAX_STARTS], ends[MAX_STARTS], split_addr, stop_addr;
 static int nstarts, nends;
-static const char *out_path;
+static const char *out_path, *hits_path;
 
 static uint64_t counts[NR_COUNTS];	/* running kernel counts */
 static uint64_t opened[NR_COUNTS];
@@ -75,6 +82,22 @@ static int in_window;
 
 static struct window *done;
 static size_t ndone, cap;
+
+/* hits: the blocks run in the open window's get phase, and the file. */
+static struct block **hit;
+static size_t nhit, hit_cap;
+static FILE *hits_file;
+
+static void *grow(void *array, size_t *cap, size_t size)
+{
+	*cap = *cap ? 2 * *cap : 256;
+	array = realloc(array, *cap * size);
+	if (!array) {
+		fprintf(stderr, "tcg_count: out of memory\n");
+		exit(1);
+	}
+	return array;
+}
 
 /* Which marker a block is: start index, or one of these. */
 enum { MARK_SPLIT = -1, MARK_STOP = -2, MARK_NONE = -3 };
@@ -89,6 +112,9 @@ static void since_open(uint64_t *out)
 
 static void on_start(int start)
 {
+	/* A window that never closed leaves no hits behind. */
+	while (nhit)
+		hit[--nhit]->window = 0;
 	memset(&cur, 0, sizeof(cur));
 	cur.start = start;
 	memcpy(opened, counts, sizeof(opened));
@@ -115,20 +141,45 @@ static void on_split(void)
 	since_open(cur.split[cur.nsplit++]);
 }
 
+/* The hits of the window closing now, which becomes done[ndone]. */
+static void write_hits(void)
+{
+	size_t i;
+
+	for (i = 0; hits_file && i < nhit; i++)
+		fprintf(hits_file, "hits %zu 0x%llx %llu %llu %llu\n", ndone,
+			(unsigned long long)hit[i]->va,
+			(unsigned long long)hit[i]->insns,
+			(unsigned long long)hit[i]->runs,
+			(unsigned long long)hit[i]->entries);
+	nhit = 0;
+}
+
+/* Count a run of @b in the get phase of the open window. */
+static void note_hit(struct block *b, int entered)
+{
+	/* window is ndone + 1 so that 0 means "never counted" */
+	if (b->window != ndone + 1) {
+		if (nhit == hit_cap)
+			hit = grow(hit, &hit_cap, sizeof(*hit));
+		hit[nhit++] = b;
+		b->window = ndone + 1;
+		b->runs = 0;
+		b->entries = 0;
+	}
+	b->runs++;
+	b->entries += entered;
+}
+
 static void on_stop(void)
 {
 	if (!in_window)
 		return;
 	in_window = 0;
 	since_open(cur.at_close);
-	if (ndone == cap) {
-		cap = cap ? 2 * cap : 256;
-		done = realloc(done, cap * sizeof(*done));
-		if (!done) {
-			fprintf(stderr, "tcg_count: out of memory\n");
-			exit(1);
-		}
-	}
+	if (ndone == cap)
+		done = grow(done, &cap, sizeof(*done));
+	write_hits();
 	done[ndone++] = cur;
 }
 
@@ -149,7 +200,8 @@ static int marker_of(uint64_t va)
 /* Runs before every kernel block: markers first, then the counts. */
 static void on_block(unsigned int vcpu, void *udata)
 {
-	const struct block *b = udata;
+	struct block *b = udata;
+	int entered = (b->va >> 12) != (last_va >> 12);
 
 	if (b->mark >= 0)
 		on_start(b->mark);
@@ -159,7 +211,9 @@ static void on_block(unsigned int vcpu, void *udata)
 		on_stop();
 	counts[C_INSNS] += b->insns;
 	counts[C_BLOCKS]++;
-	counts[C_PAGES] += (b->va >> 12) != (last_va >> 12);
+	counts[C_PAGES] += entered;
+	if (hits_file && in_window && cur.nsplit == 1)
+		note_hit(b, entered);
 	last_va = b->va;
 }
 
@@ -179,6 +233,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	b->va = va;
 	b->insns = qemu_plugin_tb_n_insns(tb);
 	b->mark = marker_of(va);
+	b->window = 0;
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block,
 					     QEMU_PLUGIN_CB_NO_REGS, b);
 }
@@ -208,6 +263,8 @@ static void write_windows(qemu_plugin_id_t id, void *udata)
 		fputc('\n', f);
 	}
 	fclose(f);
+	if (hits_file)
+		fclose(hits_file);
 }
 
 static int parse_args(int argc, char **argv)
@@ -238,6 +295,8 @@ static int parse_args(int argc, char **argv)
 			stop_addr = strtoull(v, NULL, 16);
 		} else if (!strncmp(argv[i], "out=", 4)) {
 			out_path = v;
+		} else if (!strncmp(argv[i], "hits=", 5)) {
+			hits_path = v;
 		} else {
 			return -1;
 		}
@@ -251,8 +310,15 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info,
 {
 	if (parse_args(argc, argv)) {
 		fprintf(stderr,
-			"tcg_count: need start=ADDR[:ADDR],stop=ADDR,out=FILE[,split=ADDR][,end=ADDR[:ADDR]]\n");
+			"tcg_count: need start=ADDR[:ADDR],stop=ADDR,out=FILE[,split=ADDR][,end=ADDR[:ADDR]][,hits=FILE]\n");
 		return -1;
+	}
+	if (hits_path) {
+		hits_file = fopen(hits_path, "w");
+		if (!hits_file) {
+			perror(hits_path);
+			return -1;
+		}
 	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
 	qemu_plugin_register_atexit_cb(id, write_windows, NULL);
