@@ -47,8 +47,12 @@
 #
 # The guest runs with movablecore=0 (appended to boot.py's command line):
 # a production machine has no ZONE_MOVABLE, and with one FOLL_LONGTERM
-# would time page migration rather than pinning.  Hugetlb pages are
-# reserved by gup_bench itself through /proc/sys/vm/nr_hugepages.
+# would time page migration rather than pinning.  It also runs with
+# norandmaps: with a randomised mmap base the shape of the maple tree, and
+# so the cost of the VMA lookup in every slow call, changes from boot to
+# boot (two counting boots of one pristine kernel: mtree_load 174 and 184
+# instructions per call).  Hugetlb pages are reserved by gup_bench itself
+# through /proc/sys/vm/nr_hugepages.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -136,7 +140,7 @@ boot() {
 	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-$pad.bzImage" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$log" --label "bench-$name-$rnd" --suite none-at-all --memory "$BENCH_MEMORY" \
-		--append "movablecore=0 ${BENCH_APPEND:-}" --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
+		--append "movablecore=0 norandmaps ${BENCH_APPEND:-}" --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
 	pid=$!
 	while kill -0 $pid 2>/dev/null; do
 		sleep 20
@@ -175,7 +179,7 @@ count_boot() {
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$dir/count/$kind.console" --label "count-$kind" --suite none-at-all \
 		--memory "$BENCH_MEMORY" --smp 1 --plugin "$plugin" \
-		--append "movablecore=0 nokaslr ${BENCH_APPEND:-}" --timeout $((2 * timeout + 300)) \
+		--append "movablecore=0 norandmaps nokaslr ${BENCH_APPEND:-}" --timeout $((2 * timeout + 300)) \
 		> "$dir/count/$kind.boot" 2>&1 || {
 		tail -n 30 "$dir/count/$kind.boot" | sed 's/^/  | /'
 		echo "bench: $kind counting boot failed" >&2
