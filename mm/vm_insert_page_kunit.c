@@ -29,6 +29,8 @@
 #include <linux/swap.h>
 #include <linux/uaccess.h>
 
+#include "gup_kunit_util.h"
+
 #define VIP_NR_PAGES	4
 #define VIP_SEED	0x5eed0000u
 #define VIP_MAX_RESULTS	8
@@ -341,6 +343,17 @@ static int vip_mmap_map_pages(struct vip_dev *dev, struct vm_area_struct *vma)
 static int vip_mmap_map_zero(struct vip_dev *dev, struct vm_area_struct *vma)
 {
 	return vm_map_pages_zero(vma, dev->pages, VIP_NR_PAGES);
+}
+
+/* The shared zero page at every page of the VMA. */
+static int vip_mmap_zero_page(struct vip_dev *dev, struct vm_area_struct *vma)
+{
+	unsigned int i;
+
+	for (i = 0; i < vma_pages(vma) && i < VIP_MAX_RESULTS; i++)
+		dev->res[i] = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
+					     ZERO_PAGE(0));
+	return 0;
 }
 
 /* Every way the single-page insert must refuse, then a busy slot. */
@@ -767,6 +780,68 @@ static void vip_gup_finds_inserted_pages(struct kunit *test)
 	vip_expect_all_maps(test, dev, 0);
 }
 
+/* @n pins of the zero page, which left its refcount at @ref; unpin them. */
+static void vip_expect_zero_pins(struct kunit *test, struct page **got,
+				 long n, int ref)
+{
+	long i;
+
+	KUNIT_EXPECT_EQ(test, n, VIP_NR_PAGES);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, is_zero_page(got[i]));
+	KUNIT_EXPECT_EQ(test, page_ref_count(ZERO_PAGE(0)), ref);
+	unpin_user_pages(got, max(n, 0L));
+	KUNIT_EXPECT_EQ(test, page_ref_count(ZERO_PAGE(0)), ref);
+}
+
+/*
+ * A driver may map the shared zero page itself (read-only: the mapping is
+ * private).  Both walks must then treat it as they treat the zero page of
+ * an anonymous read fault: a pin changes neither its refcount nor the pin
+ * counters, since unpinning it changes neither; a FOLL_GET reference is
+ * an ordinary reference.  Once unmapped, the zero page's refcount is back
+ * where it was.
+ */
+static void vip_zero_page_gup(struct kunit *test)
+{
+	struct vip_dev *dev = vip_dev_new(test, vip_mmap_zero_page);
+	struct page *zero = ZERO_PAGE(0);
+	struct page *got[VIP_NR_PAGES];
+	struct gupk_pins s0, s1;
+	unsigned long uaddr;
+	int ref0, ref, i;
+	long n;
+
+	ref0 = page_ref_count(zero);
+	uaddr = vip_mmap_at(test, dev, 0, VIP_NR_PAGES, MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(uaddr));
+	for (i = 0; i < VIP_NR_PAGES; i++)
+		KUNIT_ASSERT_EQ(test, dev->res[i], 0);
+	ref = page_ref_count(zero);
+
+	s0 = gupk_pin_stats();
+	n = pin_user_pages_fast(uaddr, VIP_NR_PAGES, 0, got);
+	vip_expect_zero_pins(test, got, n, ref);
+	mmap_read_lock(current->mm);
+	n = pin_user_pages(uaddr, VIP_NR_PAGES, 0, got, NULL);
+	mmap_read_unlock(current->mm);
+	vip_expect_zero_pins(test, got, n, ref);
+	s1 = gupk_pin_stats();
+	KUNIT_EXPECT_EQ(test, s1.acquired, s0.acquired);
+	KUNIT_EXPECT_EQ(test, s1.released, s0.released);
+
+	n = get_user_pages_fast(uaddr, VIP_NR_PAGES, 0, got);
+	KUNIT_EXPECT_EQ(test, n, VIP_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, page_ref_count(zero), ref + max(n, 0L));
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE(test, is_zero_page(got[i]));
+		put_page(got[i]);
+	}
+
+	vip_munmap(test, uaddr, VIP_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, page_ref_count(zero), ref0);
+}
+
 static struct kunit_case vip_cases[] = {
 	KUNIT_CASE(vip_insert_page_map_unmap),
 	KUNIT_CASE(vip_insert_page_private_cow),
@@ -779,6 +854,7 @@ static struct kunit_case vip_cases[] = {
 	KUNIT_CASE(vip_map_pages_zero_offset),
 	KUNIT_CASE(vip_map_pages_bounds),
 	KUNIT_CASE(vip_gup_finds_inserted_pages),
+	KUNIT_CASE(vip_zero_page_gup),
 	{}
 };
 
