@@ -1520,7 +1520,6 @@ static __always_inline long gup_run(struct mm_struct *mm, unsigned long start,
 #ifdef CONFIG_MIGRATION
 struct gup_unpinnable {
 	struct list_head isolated;	/* folios to migrate */
-	unsigned long count;		/* folios that may not stay pinned */
 	int drained;			/* 0, 1: this CPU's LRU caches, 2: all */
 };
 
@@ -1541,11 +1540,9 @@ static void gup_drain_lru_for(struct gup_unpinnable *u, struct folio *folio)
 	}
 }
 
-/* Out of line: the common case never gets here. */
-static noinline void gup_isolate_unpinnable(struct gup_unpinnable *u,
-					    struct folio *folio)
+static void gup_isolate_unpinnable(struct gup_unpinnable *u,
+				   struct folio *folio)
 {
-	u->count++;
 	/* Device coherent pages are migrated one by one, later. */
 	if (folio_is_device_coherent(folio))
 		return;
@@ -1561,13 +1558,30 @@ static noinline void gup_isolate_unpinnable(struct gup_unpinnable *u,
 			    folio_nr_pages(folio));
 }
 
-static void gup_collect_unpinnable(struct gup_unpinnable *u,
-				   struct page **pages, unsigned long nr)
+/* Index of the first of the @nr pinned pages that may not stay so, or @nr. */
+static __always_inline unsigned long gup_first_unpinnable(struct page **pages,
+							  unsigned long nr)
 {
-	unsigned long i;
+	unsigned long i = 0;
+	struct folio *folio;
+
+	while (i < nr) {
+		folio = page_folio(pages[i]);
+		if (!folio_is_longterm_pinnable(folio))
+			break;
+		i += gup_same_folio_span(pages, nr, i, folio);
+	}
+	return i;
+}
+
+/* Isolate every folio of @pages[@i .. @nr) that may not stay pinned. */
+static void gup_collect_unpinnable(struct gup_unpinnable *u,
+				   struct page **pages, unsigned long nr,
+				   unsigned long i)
+{
 	unsigned int span;
 
-	for (i = 0; i < nr; i += span) {
+	for (; i < nr; i += span) {
 		struct folio *folio = page_folio(pages[i]);
 
 		span = gup_same_folio_span(pages, nr, i, folio);
@@ -1620,21 +1634,27 @@ static int gup_migrate_isolated(struct list_head *isolated)
 }
 
 /*
- * Unpin all @nr pages and migrate the folios isolated in @u.  Out of line,
- * so that the common case (nothing to migrate) sets up no frame for it.
+ * @pages[@first] is the first of the @nr pinned pages that may not stay
+ * pinned: isolate its folio and every later such folio, unpin all @nr
+ * pages and migrate.  Out of line, so that the common case (nothing to
+ * migrate) sets up neither a frame nor the list for it.
  */
-static noinline long gup_migrate_unpinnable(struct gup_unpinnable *u,
-					    struct page **pages,
-					    unsigned long nr)
+static noinline long gup_migrate_unpinnable(struct page **pages,
+					    unsigned long nr,
+					    unsigned long first)
 {
+	struct gup_unpinnable u = {
+		.isolated = LIST_HEAD_INIT(u.isolated),
+	};
 	int err;
 
+	gup_collect_unpinnable(&u, pages, nr, first);
 	err = gup_unpin_for_migration(pages, nr);
 	if (err) {
-		putback_movable_pages(&u->isolated);
+		putback_movable_pages(&u.isolated);
 		return err;
 	}
-	err = gup_migrate_isolated(&u->isolated);
+	err = gup_migrate_isolated(&u.isolated);
 	return err ? err : -EAGAIN;
 }
 
@@ -1647,14 +1667,11 @@ static noinline long gup_migrate_unpinnable(struct gup_unpinnable *u,
 static long gup_ensure_longterm_pinnable(struct page **pages,
 					 unsigned long nr)
 {
-	struct gup_unpinnable u = {
-		.isolated = LIST_HEAD_INIT(u.isolated),
-	};
+	unsigned long first = gup_first_unpinnable(pages, nr);
 
-	gup_collect_unpinnable(&u, pages, nr);
-	if (!u.count)
+	if (first == nr)
 		return 0;
-	return gup_migrate_unpinnable(&u, pages, nr);
+	return gup_migrate_unpinnable(pages, nr, first);
 }
 #else
 static long gup_ensure_longterm_pinnable(struct page **pages,
