@@ -26,9 +26,10 @@
  * NR_FOLL_PIN_ACQUIRED and NR_FOLL_PIN_RELEASED are per-CPU counters whose
  * update costs about as much as the pin itself on a small folio.  A walk
  * or an unpin loop therefore sums its pins for one of them in a tally
- * (zero-initialised) and adds the sum when the tally moves to another
- * node and once at the end, with gup_tally_flush(): the counters are
- * exact again before the call returns.
+ * and adds the sum when the tally moves to another node and once at the
+ * end, with gup_tally_flush(): the counters are exact again before the
+ * call returns.  A tally starts with @nr zero; @pgdat is only read while
+ * @nr is not.
  */
 struct gup_pin_tally {
 	struct pglist_data *pgdat;	/* node of the pending count */
