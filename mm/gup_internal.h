@@ -63,23 +63,34 @@ static __always_inline void gup_tally_add(struct gup_pin_tally *t,
 }
 
 /*
+ * folio_test_large() as the bare PG_head bit of @folio's flags: two reads
+ * of it compare, and the result tests, without first becoming booleans.
+ */
+static __always_inline unsigned long gup_folio_head_bit(struct folio *folio)
+{
+	return READ_ONCE(folio->flags) & (1UL << PG_head);
+}
+
+/*
  * Take references on the folio holding @page speculatively: the folio may
  * be split or freed concurrently, so confirm afterwards that @page still
  * belongs to the folio we raised.  A large folio gets @refs references, a
  * small one @refs * @small_mult (a pin's bias, added in the same atomic
- * update); *@as_large tells which of the two the folio was taken for.
+ * update); *@head tells which of the two the folio was taken for, as
+ * gup_folio_head_bit() read it before the update (0 if @small_mult is 1).
  */
 static __always_inline struct folio *gup_try_get_folio(struct page *page,
 						       int refs, int small_mult,
-						       bool *as_large)
+						       unsigned long *head)
 {
 	struct folio *folio;
 	int count;
 
 	for (;;) {
 		folio = page_folio(page);
-		*as_large = folio_test_large(folio);
-		count = *as_large ? refs : refs * small_mult;
+		/* Plain references (@small_mult 1) need not look. */
+		*head = small_mult == 1 ? 0 : gup_folio_head_bit(folio);
+		count = *head ? refs : refs * small_mult;
 		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
 		    unlikely(!folio_ref_try_add_rcu(folio, count)))
 			return NULL;
@@ -93,25 +104,25 @@ static __always_inline struct folio *gup_try_get_folio(struct page *page,
 
 /*
  * Finish pinning a folio that gup_try_get_folio() raised for @refs pins.
- * The size it judged the folio by was read before any reference was
- * held; now that one is, the folio can no longer become small or large,
- * so a guess that went stale meanwhile is corrected here.  Then a large
- * folio gets its pincount raised, and the pins are counted into @tally
- * (NULL: straight into NR_FOLL_PIN_ACQUIRED).
+ * The size it judged the folio by (@head_seen) was read before any
+ * reference was held; now that one is, the folio can no longer become
+ * small or large, so a guess that went stale meanwhile is corrected here.
+ * Then a large folio gets its pincount raised, and the pins are counted
+ * into @tally (NULL: straight into NR_FOLL_PIN_ACQUIRED).
  */
 static __always_inline void gup_account_pins(struct folio *folio, int refs,
-					     bool as_large,
+					     unsigned long head_seen,
 					     struct gup_pin_tally *tally)
 {
-	bool large = folio_test_large(folio);
+	unsigned long head = gup_folio_head_bit(folio);
 
-	if (unlikely(large != as_large)) {
-		if (large)
+	if (unlikely(head != head_seen)) {
+		if (head)
 			folio_ref_sub(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
 		else
 			folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
 	}
-	if (large)
+	if (head)
 		atomic_add(refs, folio_pincount_ptr(folio));
 	/*
 	 * Order the pin before any later re-check of the page table entry;
@@ -133,10 +144,10 @@ static __always_inline struct folio *gup_grab_folio(struct page *page, int refs,
 						    struct gup_pin_tally *tally)
 {
 	struct folio *folio;
-	bool as_large;
+	unsigned long head;
 
 	if (flags & FOLL_GET)
-		return gup_try_get_folio(page, refs, 1, &as_large);
+		return gup_try_get_folio(page, refs, 1, &head);
 	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
 		return NULL;
 	/* The zero page is everywhere and never freed: no pin accounting. */
@@ -146,9 +157,10 @@ static __always_inline struct folio *gup_grab_folio(struct page *page, int refs,
 	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
 		return NULL;
 
-	folio = gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, &as_large);
-	if (folio)
-		gup_account_pins(folio, refs, as_large, tally);
+	folio = gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, &head);
+	if (!folio)
+		return NULL;
+	gup_account_pins(folio, refs, head, tally);
 	return folio;
 }
 
