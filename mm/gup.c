@@ -75,7 +75,11 @@
  */
 struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 {
-	return gup_grab_folio(page, refs, flags, true, NULL);
+	struct folio *folio;
+
+	if (!gup_grab_folio(page, refs, flags, true, NULL, &folio))
+		return NULL;
+	return folio;
 }
 
 /*

@@ -161,11 +161,11 @@ static __always_inline bool gup_page_is_secretmem(struct folio *folio)
 }
 
 /*
- * Take one reference (FOLL_GET) or pin (FOLL_PIN) for each of up to @want
+ * Take one reference (FOLL_GET) or pin (FOLL_PIN) for each of up to *@want
  * pages starting at @page, with one update of @page's folio.  If the folio
- * turns out to end before @want pages, the surplus is given back.  Returns
- * the number of pages now covered (0 if nothing was taken) and the folio
- * in @foliop.
+ * turns out to end before *@want pages, the surplus is given back and
+ * *@want shrinks to what is covered.  Returns whether anything was taken,
+ * and the folio in @foliop.
  *
  * The walk may only return pages a locked lookup would return.  A page
  * that FOLL_LONGTERM must not pin (movable zone, CMA, device coherent) is
@@ -174,30 +174,28 @@ static __always_inline bool gup_page_is_secretmem(struct folio *folio)
  * mapping.  Secretmem folios are always small, so a page found through a
  * huge leaf entry (@leaf) needs no test.
  */
-static __always_inline unsigned long grab_run(struct gup_fast_walk *w,
-					      struct page *page,
-					      unsigned long want, bool leaf,
-					      struct folio **foliop)
+static __always_inline bool grab_run(struct gup_fast_walk *w,
+				     struct page *page, unsigned long *want,
+				     bool leaf, struct folio **foliop)
 {
-	struct folio *folio = gup_grab_folio(page, want, w->flags, !leaf,
-					     &w->acquired);
-	unsigned long span;
+	unsigned long n = *want, span;
+	struct folio *folio;
 
-	if (!folio)
-		return 0;
+	if (!gup_grab_folio(page, n, w->flags, !leaf, &w->acquired, &folio))
+		return false;
 	if (!leaf && unlikely(gup_page_is_secretmem(folio))) {
-		gup_folio_unref(folio, want, w->flags);
-		return 0;
+		gup_folio_unref(folio, n, w->flags);
+		return false;
 	}
-	if (want > 1) {
+	if (n > 1) {
 		span = folio_nr_pages(folio) - folio_page_idx(folio, page);
-		if (unlikely(want > span)) {
-			gup_folio_unref(folio, want - span, w->flags);
-			want = span;
+		if (unlikely(n > span)) {
+			gup_folio_unref(folio, n - span, w->flags);
+			*want = span;
 		}
 	}
 	*foliop = folio;
-	return want;
+	return true;
 }
 
 /* Append @n pages starting at @page (all in @folio) to the result. */
@@ -252,8 +250,7 @@ static __always_inline bool collect_leaf(struct gup_fast_walk *w,
 		if (devmap && !hold_pgmap(w, page_to_pfn(page)))
 			break;
 		n = folio_span_hint(page, nr - done);
-		n = grab_run(w, page, n, true, &folio);
-		if (!n)
+		if (!grab_run(w, page, &n, true, &folio))
 			break;
 		record_run(w, folio, page, n);
 		done += n;
@@ -544,6 +541,7 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	pte_t pte = ptep_get_lockless(run->ptep);
 	struct folio *folio;
 	struct page *first;
+	unsigned long n;
 
 	run->use = classify_pte(run->flags, pte);
 	if (run->use == PTE_UNUSABLE)
@@ -554,9 +552,10 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	first = pte_page(pte);
 	measure_run(run, pte, folio_span_hint(first, left));
 
-	run->nr = grab_run(w, first, run->nr, false, &folio);
-	if (!run->nr)
+	n = run->nr;
+	if (!grab_run(w, first, &n, false, &folio))
 		return 0;
+	run->nr = n;
 	if (!confirm_run(run, pte, first) ||
 	    !make_run_accessible(run->flags, first, run->nr)) {
 		gup_folio_unref(folio, run->nr, w->flags);

@@ -78,24 +78,30 @@ static __always_inline unsigned long gup_folio_head_bit(struct folio *folio)
  * small one @refs * @small_mult (a pin's bias, added in the same atomic
  * update); *@head tells which of the two the folio was taken for, as
  * gup_folio_head_bit() read it before the update (0 if @small_mult is 1).
+ * Returns whether references were taken, on the folio left in *@foliop.
+ * (A bool, not the folio or NULL: after inlining the caller's test of
+ * the result folds away; a pointer would be tested again, as the kernel
+ * does not let the compiler assume a dereferenced pointer is non-NULL.)
  */
-static __always_inline struct folio *gup_try_get_folio(struct page *page,
-						       int refs, int small_mult,
-						       unsigned long *head)
+static __always_inline bool gup_try_get_folio(struct page *page, int refs,
+					      int small_mult,
+					      unsigned long *head,
+					      struct folio **foliop)
 {
 	struct folio *folio;
 	int count;
 
 	for (;;) {
 		folio = page_folio(page);
+		*foliop = folio;
 		/* Plain references (@small_mult 1) need not look. */
 		*head = small_mult == 1 ? 0 : gup_folio_head_bit(folio);
 		count = *head ? refs : refs * small_mult;
 		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
 		    unlikely(!folio_ref_try_add_rcu(folio, count)))
-			return NULL;
+			return false;
 		if (likely(page_folio(page) == folio))
-			return folio;
+			return true;
 		/* Lost a race with a split: give back and look again. */
 		if (!put_devmap_managed_page_refs(&folio->page, count))
 			folio_put_refs(folio, count);
@@ -133,35 +139,38 @@ static __always_inline void gup_account_pins(struct folio *folio, int refs,
 }
 
 /*
- * See try_grab_folio() in mm/gup.c for the contract; pins are counted
- * into @tally, or straight into the counter if it is NULL.  A caller that
- * knows @page is not the shared zero page (a huge leaf never maps it)
- * passes @maybe_zero false and skips that test.
+ * See try_grab_folio() in mm/gup.c for the contract, which returns the
+ * folio or NULL where this returns true or false and leaves the folio in
+ * *@foliop.  Pins are counted into @tally, or straight into the counter
+ * if it is NULL.  A caller that knows @page is not the shared zero page
+ * (a huge leaf never maps it) passes @maybe_zero false and skips that
+ * test.
  */
-static __always_inline struct folio *gup_grab_folio(struct page *page, int refs,
-						    unsigned int flags,
-						    bool maybe_zero,
-						    struct gup_pin_tally *tally)
+static __always_inline bool gup_grab_folio(struct page *page, int refs,
+					   unsigned int flags, bool maybe_zero,
+					   struct gup_pin_tally *tally,
+					   struct folio **foliop)
 {
-	struct folio *folio;
 	unsigned long head;
 
 	if (flags & FOLL_GET)
-		return gup_try_get_folio(page, refs, 1, &head);
+		return gup_try_get_folio(page, refs, 1, &head, foliop);
 	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
-		return NULL;
+		return false;
 	/* The zero page is everywhere and never freed: no pin accounting. */
-	if (maybe_zero && is_zero_page(page))
-		return page_folio(page);
+	if (maybe_zero && is_zero_page(page)) {
+		*foliop = page_folio(page);
+		return true;
+	}
 	/* Let the caller fall back to the path that migrates such pages. */
 	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
-		return NULL;
+		return false;
 
-	folio = gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, &head);
-	if (!folio)
-		return NULL;
-	gup_account_pins(folio, refs, head, tally);
-	return folio;
+	if (!gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, &head,
+			       foliop))
+		return false;
+	gup_account_pins(*foliop, refs, head, tally);
+	return true;
 }
 
 /*
