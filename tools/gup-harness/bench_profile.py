@@ -13,9 +13,12 @@ ran in its get phase) and KERNEL.System.map.
 
 Sums the get phase of the scenario's timed repetitions (the windows
 bench_count.py uses) per function of each kernel's System.map, and prints
-per page: instructions, blocks run, and blocks entered from another code
-page, for both kernels side by side, largest first, then the totals
-(which match bench_count.py's table up to its median over repetitions).
+per page: instructions, blocks run, blocks entered from another code
+page, and those entries as expected over all placements of the code
+relative to page boundaries (from the plugin's REACH: a jump of d bytes
+crosses a boundary with probability d / 4096), for both kernels side by
+side, largest first, then the totals (which match bench_count.py's
+table up to its median over repetitions).
 """
 import argparse
 import bisect
@@ -40,7 +43,8 @@ def read_map(path):
 
 
 def profile(base, key):
-    """{function: [insns, blocks, entries]} per page, and the windows used."""
+    """{function: [insns, blocks, entries, expected entries]} per page,
+    and the windows used."""
     calls, size = bench_count.read_calls(base + '.console')
     wins = bench_count.read_windows(base + '.win')
     if len(calls) != len(wins):
@@ -50,18 +54,20 @@ def profile(base, key):
     if not want:
         sys.exit(f'bench_profile: {base}: no clean window of {" ".join(map(str, key))}')
     addrs, names = read_map(base + '.System.map')
-    sums = collections.defaultdict(lambda: [0, 0, 0])
+    sums = collections.defaultdict(lambda: [0, 0, 0, 0])
     with open(base + '.hits') as f:
         for line in f:
             w = line.split()
-            if len(w) != 6 or w[0] != 'hits' or int(w[1]) not in want:
+            if len(w) != 7 or w[0] != 'hits' or int(w[1]) not in want:
                 continue
             va, insns, runs, entries = int(w[2], 16), int(w[3]), int(w[4]), int(w[5])
+            reach = int(w[6])
             i = bisect.bisect_right(addrs, va) - 1
             s = sums[names[i] if i >= 0 else '?']
             s[0] += insns * runs
             s[1] += runs
             s[2] += entries
+            s[3] += reach / 4096
     pages = len(want) * (key[2] // bench_count.PAGE if key[1] == 'sweep'
                          else size // bench_count.PAGE)
     return {k: [x / pages for x in v] for k, v in sums.items()}, len(want)
@@ -78,20 +84,22 @@ def main():
     key = (a.cmd, a.mem, a.nr)
     pri, npri = profile(os.path.join(a.dir, 'base'), key)
     ours, nours = profile(os.path.join(a.dir, 'ours'), key)
-    zero = [0, 0, 0]
+    zero = [0, 0, 0, 0]
     funcs = sorted(set(pri) | set(ours),
                    key=lambda f: -max(pri.get(f, zero)[0], ours.get(f, zero)[0]))
     print(f'{" ".join(map(str, key))}: get phase per page, {npri} pristine and {nours} ours windows')
     print(f'{"function":40} {"insns pri":>9} {"ours":>8} {"diff":>7} '
-          f'{"blocks pri":>10} {"ours":>7} {"entries pri":>11} {"ours":>6}')
+          f'{"blocks pri":>10} {"ours":>7} {"entries pri":>11} {"ours":>6} '
+          f'{"expected pri":>12} {"ours":>6}')
+
+    def line(name, p, o):
+        print(f'{name[:40]:40} {p[0]:9.1f} {o[0]:8.1f} {o[0] - p[0]:+7.1f} '
+              f'{p[1]:10.2f} {o[1]:7.2f} {p[2]:11.2f} {o[2]:6.2f} '
+              f'{p[3]:12.2f} {o[3]:6.2f}')
     for f in funcs[:a.top]:
-        p, o = pri.get(f, zero), ours.get(f, zero)
-        print(f'{f[:40]:40} {p[0]:9.1f} {o[0]:8.1f} {o[0] - p[0]:+7.1f} '
-              f'{p[1]:10.2f} {o[1]:7.2f} {p[2]:11.2f} {o[2]:6.2f}')
-    tp = [sum(v[i] for v in pri.values()) for i in range(3)]
-    to = [sum(v[i] for v in ours.values()) for i in range(3)]
-    print(f'{"total":40} {tp[0]:9.1f} {to[0]:8.1f} {to[0] - tp[0]:+7.1f} '
-          f'{tp[1]:10.2f} {to[1]:7.2f} {tp[2]:11.2f} {to[2]:6.2f}')
+        line(f, pri.get(f, zero), ours.get(f, zero))
+    line('total', [sum(v[i] for v in pri.values()) for i in range(4)],
+         [sum(v[i] for v in ours.values()) for i in range(4)])
     return 0
 
 

@@ -25,15 +25,21 @@
  *          window's opening
  *   hits   (optional) where to write, for each window in turn, the
  *          blocks that ran between its first and second split (the get
- *          phase), one a line: "hits WINDOW ADDRESS INSNS RUNS ENTRIES",
- *          ENTRIES being the runs that came from another page; WINDOW
- *          counts from 0 in the order of the out file
+ *          phase), one a line: "hits WINDOW ADDRESS INSNS RUNS ENTRIES
+ *          REACH", ENTRIES being the runs that came from another page and
+ *          REACH the sum, over all runs, of the distance in bytes from the
+ *          block run before, capped at a page; WINDOW counts from 0 in
+ *          the order of the out file
  *
  * PAGES counts the blocks whose code lies on another page than the block
  * run before them: TCG chains blocks directly only within a page, so each
  * of those goes through QEMU's block lookup, which costs more than most
- * blocks do.  Only blocks at kernel addresses are counted.  Counts are per QEMU, not
- * per vCPU: run the guest with one CPU.
+ * blocks do.  Which jumps cross a page depends on where the code was
+ * linked; REACH / 4096 is what ENTRIES would be on average over all
+ * placements of the code relative to page boundaries (a jump of d bytes
+ * crosses one with probability d / 4096).  Only blocks at kernel
+ * addresses are counted.  Counts are per QEMU, not per vCPU: run the
+ * guest with one CPU.
  *
  * tcg_plugin_api.h declares the part of QEMU 7.2's plugin interface used
  * here, so that building the plugin needs no QEMU sources.
@@ -68,6 +74,7 @@ struct block {
 	int mark;			/* see marker_of() */
 	size_t window;			/* hits: the window runs counts for */
 	uint64_t runs, entries;		/* hits: in that window's get phase */
+	uint64_t reach;			/* hits: capped jump distances, summed */
 };
 
 static uint64_t starts[MAX_STARTS], ends[MAX_STARTS], split_addr, stop_addr;
@@ -147,16 +154,17 @@ static void write_hits(void)
 	size_t i;
 
 	for (i = 0; hits_file && i < nhit; i++)
-		fprintf(hits_file, "hits %zu 0x%llx %llu %llu %llu\n", ndone,
-			(unsigned long long)hit[i]->va,
+		fprintf(hits_file, "hits %zu 0x%llx %llu %llu %llu %llu\n",
+			ndone, (unsigned long long)hit[i]->va,
 			(unsigned long long)hit[i]->insns,
 			(unsigned long long)hit[i]->runs,
-			(unsigned long long)hit[i]->entries);
+			(unsigned long long)hit[i]->entries,
+			(unsigned long long)hit[i]->reach);
 	nhit = 0;
 }
 
-/* Count a run of @b in the get phase of the open window. */
-static void note_hit(struct block *b, int entered)
+/* Count a run of @b, @reach bytes from the last block, in the get phase. */
+static void note_hit(struct block *b, int entered, uint64_t reach)
 {
 	/* window is ndone + 1 so that 0 means "never counted" */
 	if (b->window != ndone + 1) {
@@ -166,9 +174,11 @@ static void note_hit(struct block *b, int entered)
 		b->window = ndone + 1;
 		b->runs = 0;
 		b->entries = 0;
+		b->reach = 0;
 	}
 	b->runs++;
 	b->entries += entered;
+	b->reach += reach;
 }
 
 static void on_stop(void)
@@ -212,8 +222,11 @@ static void on_block(unsigned int vcpu, void *udata)
 	counts[C_INSNS] += b->insns;
 	counts[C_BLOCKS]++;
 	counts[C_PAGES] += entered;
-	if (hits_file && in_window && cur.nsplit == 1)
-		note_hit(b, entered);
+	if (hits_file && in_window && cur.nsplit == 1) {
+		uint64_t d = b->va > last_va ? b->va - last_va : last_va - b->va;
+
+		note_hit(b, entered, d < 4096 ? d : 4096);
+	}
 	last_va = b->va;
 }
 
