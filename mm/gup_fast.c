@@ -623,7 +623,10 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * folded levels index from the snapshot instead of re-reading memory.
  * In the leaf tests the inline checks are or-ed into one branch, and
  * pmd_huge() / pud_huge(), out-of-line calls on some architectures, come
- * last.
+ * last.  A range is never empty, and one upper-level entry covers most
+ * calls whole, so each loop tests at its bottom and expects to leave:
+ * the compiler then lays the single pass out in a straight line instead
+ * of jumping to a loop tail placed far away.
  */
 static bool pmd_is_gup_leaf(pmd_t pmd)
 {
@@ -643,7 +646,7 @@ static bool walk_pmd_range(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 	unsigned long next;
 	bool ok;
 
-	for (; addr != end; addr = next, pmdp++) {
+	do {
 		pmd_t pmd = READ_ONCE(*pmdp);
 
 		next = pmd_addr_end(addr, end);
@@ -658,7 +661,9 @@ static bool walk_pmd_range(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 			ok = walk_pte_range(w, pmd, pmdp, addr, next);
 		if (!ok)
 			return false;
-	}
+		addr = next;
+		pmdp++;
+	} while (unlikely(addr != end));
 	return true;
 }
 
@@ -669,7 +674,7 @@ static bool walk_pud_range(struct gup_fast_walk *w, p4d_t p4d, p4d_t *p4dp,
 	unsigned long next;
 	bool ok;
 
-	for (; addr != end; addr = next, pudp++) {
+	do {
 		pud_t pud = READ_ONCE(*pudp);
 
 		next = pud_addr_end(addr, end);
@@ -684,7 +689,9 @@ static bool walk_pud_range(struct gup_fast_walk *w, p4d_t p4d, p4d_t *p4dp,
 			ok = walk_pmd_range(w, pud, pudp, addr, next);
 		if (!ok)
 			return false;
-	}
+		addr = next;
+		pudp++;
+	} while (unlikely(addr != end));
 	return true;
 }
 
@@ -695,7 +702,7 @@ static bool walk_p4d_range(struct gup_fast_walk *w, pgd_t pgd, pgd_t *pgdp,
 	unsigned long next;
 	bool ok;
 
-	for (; addr != end; addr = next, p4dp++) {
+	do {
 		p4d_t p4d = READ_ONCE(*p4dp);
 
 		next = p4d_addr_end(addr, end);
@@ -709,7 +716,9 @@ static bool walk_p4d_range(struct gup_fast_walk *w, pgd_t pgd, pgd_t *pgdp,
 			ok = walk_pud_range(w, p4d, p4dp, addr, next);
 		if (!ok)
 			return false;
-	}
+		addr = next;
+		p4dp++;
+	} while (unlikely(addr != end));
 	return true;
 }
 
@@ -719,7 +728,7 @@ static void walk_pgd_range(struct gup_fast_walk *w)
 	pgd_t *pgdp = pgd_offset(w->mm, addr);
 	bool ok;
 
-	for (; addr != w->end; addr = next, pgdp++) {
+	do {
 		pgd_t pgd = READ_ONCE(*pgdp);
 
 		next = pgd_addr_end(addr, w->end);
@@ -734,7 +743,9 @@ static void walk_pgd_range(struct gup_fast_walk *w)
 			ok = walk_p4d_range(w, pgd, pgdp, addr, next);
 		if (!ok)
 			return;
-	}
+		addr = next;
+		pgdp++;
+	} while (unlikely(addr != w->end));
 }
 
 #ifdef gup_fast_permitted
