@@ -183,9 +183,12 @@ static void gup_check_pins_exclusive(struct page **pages, unsigned long nr)
  * Length of the stretch of @pages[@i..] that shares @folio, the folio of
  * @pages[@i].  Entries that go on page by page through the folio, as
  * every GUP call stores them, are recognised from the pointers alone: a
- * 2 MiB folio costs one struct page read instead of 512.  Inlined:
- * unpinning small folios calls it once per page.  The last entry needs
- * no arithmetic, and it is the only entry of a one-page call.
+ * 2 MiB folio costs one struct page read instead of 512.  A small folio
+ * is a stretch of one: a repeat of the same page (the zero page, say)
+ * starts a stretch of its own, rather than every entry paying a second
+ * folio lookup to look ahead for one.  Inlined: unpinning small folios
+ * calls it once per page.  The last entry needs no arithmetic, and it is
+ * the only entry of a one-page call.
  */
 static __always_inline unsigned int gup_same_folio_span(struct page **pages,
 							unsigned long nr,
@@ -195,16 +198,14 @@ static __always_inline unsigned int gup_same_folio_span(struct page **pages,
 	struct page *first = pages[i];
 	unsigned long in_folio, end, j = i + 1;
 
-	if (j == nr)
+	if (j == nr || !folio_test_large(folio))
 		return 1;
-	if (folio_test_large(folio)) {
-		/* pfns, not struct page offsets: the memmap may have holes. */
-		in_folio = folio_nr_pages(folio) -
-			   (page_to_pfn(first) - folio_pfn(folio));
-		end = min(nr, i + in_folio);
-		while (j < end && pages[j] == nth_page(first, j - i))
-			j++;
-	}
+	/* pfns, not struct page offsets: the memmap may have holes. */
+	in_folio = folio_nr_pages(folio) -
+		   (page_to_pfn(first) - folio_pfn(folio));
+	end = min(nr, i + in_folio);
+	while (j < end && pages[j] == nth_page(first, j - i))
+		j++;
 	while (j < nr && page_folio(pages[j]) == folio)
 		j++;
 	return j - i;
