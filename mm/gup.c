@@ -1579,19 +1579,21 @@ static __always_inline unsigned long gup_first_unpinnable(struct page **pages,
 	return i;
 }
 
-/* Isolate every folio of @pages[@i .. @nr) that may not stay pinned. */
+/*
+ * Isolate every folio of @pages[@i .. @nr) that may not stay pinned,
+ * @pages[@i] being the first such page; gup_first_unpinnable() skips
+ * the pinnable stretches in between.
+ */
 static void gup_collect_unpinnable(struct gup_unpinnable *u,
 				   struct page **pages, unsigned long nr,
 				   unsigned long i)
 {
-	unsigned int span;
-
-	for (; i < nr; i += span) {
+	while (i < nr) {
 		struct folio *folio = page_folio(pages[i]);
 
-		span = gup_same_folio_span(pages, nr, i, folio);
-		if (!folio_is_longterm_pinnable(folio))
-			gup_isolate_unpinnable(u, folio);
+		gup_isolate_unpinnable(u, folio);
+		i += gup_same_folio_span(pages, nr, i, folio);
+		i += gup_first_unpinnable(pages + i, nr - i);
 	}
 }
 
