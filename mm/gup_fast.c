@@ -552,6 +552,7 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 	first = pte_page(pte);
 	measure_run(run, pte, folio_span_hint(first, left));
 
+	/* Through a local: passing &run->nr kept the length on the stack. */
 	n = run->nr;
 	if (!grab_run(w, first, &n, false, &folio))
 		return 0;
