@@ -129,23 +129,37 @@ bool __must_check try_grab_page(struct page *page, unsigned int flags)
 	return gup_grab_locked(page_folio(page), page, 1, flags, NULL);
 }
 
+/*
+ * Drop @refs pins of @folio, whose PG_head bit the caller read as @large,
+ * counting them into @tally.  Inlined into the unpin loops, which release
+ * one small folio per page and know the folio's size already.
+ */
+static __always_inline void gup_drop_pins(struct folio *folio, bool large,
+					  int refs, struct gup_pin_tally *tally)
+{
+	int plain = refs * GUP_PIN_COUNTING_BIAS;
+
+	if (is_zero_folio(folio))
+		return;
+	gup_tally_add(tally, NR_FOLL_PIN_RELEASED, folio, refs);
+	if (large) {
+		atomic_sub(refs, folio_pincount_ptr(folio));
+		plain = refs;
+	}
+	if (!put_devmap_managed_page_refs(&folio->page, plain))
+		folio_put_refs(folio, plain);
+}
+
 /* See gup_internal.h: undo try_grab_folio(@refs, @flags). */
 void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
 		       struct gup_pin_tally *tally)
 {
-	int plain = refs;
-
-	if ((flags & FOLL_PIN) && is_zero_folio(folio))
-		return;
 	if (flags & FOLL_PIN) {
-		gup_tally_add(tally, NR_FOLL_PIN_RELEASED, folio, refs);
-		if (!folio_test_large(folio))
-			plain = refs * GUP_PIN_COUNTING_BIAS;
-		else
-			atomic_sub(refs, folio_pincount_ptr(folio));
+		gup_drop_pins(folio, folio_test_large(folio), refs, tally);
+		return;
 	}
-	if (!put_devmap_managed_page_refs(&folio->page, plain))
-		folio_put_refs(folio, plain);
+	if (!put_devmap_managed_page_refs(&folio->page, refs))
+		folio_put_refs(folio, refs);
 }
 
 /*
@@ -229,8 +243,13 @@ static void gup_dirty_folio(struct folio *folio)
 		set_page_dirty_lock(&folio->page);
 }
 
-/* Drop one pin per entry, one atomic update per folio-sharing stretch. */
-static void gup_unpin_array(struct page **pages, unsigned long nr, bool dirty)
+/*
+ * Drop one pin per entry, one atomic update per folio-sharing stretch.
+ * Inlined into both callers, so that the unpin-only loop carries no
+ * dirtying test.
+ */
+static __always_inline void gup_unpin_array(struct page **pages,
+					    unsigned long nr, bool dirty)
 {
 	struct gup_pin_tally released = {};
 	unsigned long i;
@@ -238,11 +257,12 @@ static void gup_unpin_array(struct page **pages, unsigned long nr, bool dirty)
 
 	for (i = 0; i < nr; i += span) {
 		struct folio *folio = page_folio(pages[i]);
+		bool large = folio_test_large(folio);
 
-		span = gup_same_folio_span(pages, nr, i, folio);
+		span = large ? gup_same_folio_span(pages, nr, i, folio) : 1;
 		if (dirty)
 			gup_dirty_folio(folio);
-		gup_folio_release(folio, span, FOLL_PIN, &released);
+		gup_drop_pins(folio, large, span, &released);
 	}
 	gup_tally_flush(&released, NR_FOLL_PIN_RELEASED);
 }

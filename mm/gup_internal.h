@@ -56,7 +56,7 @@ static __always_inline void gup_tally_add(struct gup_pin_tally *t,
 		return;
 	}
 	/* An empty tally takes any node without a flush. */
-	if (unlikely(t->nr && pgdat != t->pgdat))
+	if (t->nr && unlikely(pgdat != t->pgdat))
 		gup_tally_flush(t, item);
 	t->pgdat = pgdat;
 	t->nr += nr;
