@@ -142,17 +142,21 @@ static __always_inline unsigned long folio_span_hint(struct page *page,
 
 /*
  * page_is_secretmem() for a page of @folio, which we hold: secretmem
- * folios are small and belong to a file mapping whose a_ops are
- * secretmem_aops.  The common answers (a large folio, an anonymous page)
- * come from a single test of the flag bits.
+ * folios belong to a file mapping whose a_ops are secretmem_aops.  The
+ * commonest answer, an anonymous folio, comes from one test of the
+ * mapping's flag bits.  The folio's own ->mapping is read, never a tail
+ * page's, so a large folio needs no test of its own: its mapping is not
+ * secretmem's.  A mapping that is being torn down stays readable until
+ * interrupts are enabled again, like the page tables.
  */
 static __always_inline bool gup_page_is_secretmem(struct folio *folio)
 {
 #ifdef CONFIG_SECRETMEM
 	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
 
-	if ((READ_ONCE(folio->flags) & (1UL << PG_head)) |
-	    (mapping & PAGE_MAPPING_FLAGS) | !mapping)
+	if (mapping & PAGE_MAPPING_FLAGS)
+		return false;
+	if (!mapping)
 		return false;
 	return ((struct address_space *)mapping)->a_ops == &secretmem_aops;
 #else

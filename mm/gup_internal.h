@@ -97,8 +97,12 @@ static __always_inline bool gup_try_get_folio(struct page *page, int refs,
 		/* Plain references (@small_mult 1) need not look. */
 		*head = small_mult == 1 ? 0 : gup_folio_head_bit(folio);
 		count = *head ? refs : refs * small_mult;
-		if (WARN_ON_ONCE(folio_ref_count(folio) < 0) ||
-		    unlikely(!folio_ref_try_add_rcu(folio, count)))
+		/*
+		 * An underflowed count is somebody else's bug; only debug
+		 * kernels pay a second read of the count to report it.
+		 */
+		VM_WARN_ON_ONCE_FOLIO(folio_ref_count(folio) < 0, folio);
+		if (unlikely(!folio_ref_try_add_rcu(folio, count)))
 			return false;
 		if (likely(page_folio(page) == folio))
 			return true;
