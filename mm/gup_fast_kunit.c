@@ -404,6 +404,25 @@ static void gupf_test_anon(struct kunit *test)
 }
 
 /*
+ * Small pages on both sides of a PMD boundary: one call reads two page
+ * tables, and the walk descends from the top again for the second.
+ */
+static void gupf_test_anon_two_tables(struct kunit *test)
+{
+	unsigned long addr = gupk_anon_filled(test, 2 * GUPF_PMD_PAGES, 6);
+	unsigned long boundary = ALIGN(addr + 4 * PAGE_SIZE, PMD_SIZE);
+	unsigned long start = boundary - 4 * PAGE_SIZE;
+	struct gupf_range *r;
+
+	r = gupf_range(test, start, 8, 6, (start - addr) >> PAGE_SHIFT);
+	KUNIT_ASSERT_EQ(test, r->present, 8L);
+	KUNIT_ASSERT_FALSE(test, folio_test_large(page_folio(r->expect[0])));
+	KUNIT_ASSERT_FALSE(test, folio_test_large(page_folio(r->expect[7])));
+	gupf_check_all(test, r, 0, 8, 8);
+	gupf_check_all(test, r, FOLL_WRITE, 8, 8);
+}
+
+/*
  * PMD-mapped THPs: a whole one, and a range straddling two of them, so
  * that one call covers two huge leaves and two folios.
  */
@@ -1682,6 +1701,7 @@ static int gupf_init(struct kunit *test)
 
 static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_anon),
+	KUNIT_CASE(gupf_test_anon_two_tables),
 	KUNIT_CASE(gupf_test_thp_pmd),
 	KUNIT_CASE(gupf_test_thp_pte),
 	KUNIT_CASE(gupf_test_hugetlb),
