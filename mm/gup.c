@@ -693,7 +693,7 @@ static int gup_pte_special(struct gup_walk *w, pte_t *ptep, pte_t pte,
 }
 
 /* Resolve a present PTE, with its page table lock held. */
-static int gup_present_pte(struct gup_walk *w, pte_t *ptep)
+static __always_inline int gup_present_pte(struct gup_walk *w, pte_t *ptep)
 {
 	pte_t pte = ptep_get(ptep);
 	struct folio *folio;
@@ -732,28 +732,42 @@ static int gup_absent_pte(struct gup_walk *w, pte_t pte)
 }
 
 /*
- * A run was just taken at @ptep.  While the table's lock is still held,
- * go on with the PTEs that follow, for as long as each one resolves
+ * Resolve the present PTE at @ptep and, while the table's lock is still
+ * held, go on with the PTEs that follow, for as long as each one resolves
  * without a fault, so that the descent from the PGD and the lock round
  * trip are paid once per table rather than once per page.  Every run but
  * the last is recorded here; the last is left in @w like any lookup's.
- * A PTE that needs more (a fault, an unshare, an error) ends the batch
- * with an empty run: the next step looks that address up afresh and
- * handles it with the full machinery.
+ * The first PTE's verdict is the lookup's.  A later PTE that needs more
+ * (a fault, an unshare, an error) ends the batch with an empty run, and
+ * nothing it may have measured is kept: the next step looks that address
+ * up afresh and handles it with the full machinery.  One loop with one
+ * copy of gup_present_pte() inlined: a call per PTE cost more than the
+ * reference it takes.
  */
-static void gup_continue_in_table(struct gup_walk *w, pte_t *ptep)
+static int gup_present_ptes(struct gup_walk *w, pte_t *ptep)
 {
 	unsigned long left = min(gup_pages_to_pmd_end(w), w->nr_left);
+	bool later = false;
+	int ret;
 
-	while (w->run < left) {
+	for (;;) {
+		ret = gup_present_pte(w, ptep);
+		if (ret != GUP_FOUND)
+			break;
+		if (w->run >= left)
+			return GUP_FOUND;
 		ptep += w->run;
 		left -= w->run;
 		gup_record_run(w);
 		w->run = 0;
-		if (!pte_present(ptep_get(ptep)) ||
-		    gup_present_pte(w, ptep) != GUP_FOUND)
-			return;
+		later = true;
+		if (!pte_present(ptep_get(ptep)))
+			return GUP_FOUND;
 	}
+	if (!later)
+		return ret;
+	w->run = 0;
+	return GUP_FOUND;
 }
 
 static int gup_lookup_pte(struct gup_walk *w, pmd_t *pmd)
@@ -766,13 +780,10 @@ static int gup_lookup_pte(struct gup_walk *w, pmd_t *pmd)
 		if (unlikely(pmd_bad(*pmd)))
 			return gup_no_table(w);
 		ptep = pte_offset_map_lock(w->mm, pmd, w->addr, &ptl);
-		if (pte_present(ptep_get(ptep))) {
-			ret = gup_present_pte(w, ptep);
-			if (ret == GUP_FOUND)
-				gup_continue_in_table(w, ptep);
-		} else {
+		if (pte_present(ptep_get(ptep)))
+			ret = gup_present_ptes(w, ptep);
+		else
 			ret = gup_absent_pte(w, ptep_get(ptep));
-		}
 		pte_unmap_unlock(ptep, ptl);
 		if (ret != GUP_WAIT_MIGRATION)
 			return ret;
