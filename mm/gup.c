@@ -1594,16 +1594,65 @@ static void gup_isolate_unpinnable(struct gup_unpinnable *u,
 			    folio_nr_pages(folio));
 }
 
+/*
+ * The migratetype of the pageblock a scan looked at last: CMA and
+ * isolated pageblocks must not hold long-term pins.  Reading it is an
+ * out-of-line bitmap lookup, and small folios that sit next to each other
+ * in memory share their pageblock, so a scan reads it once per pageblock
+ * rather than once per folio.
+ */
+struct gup_block_seen {
+	unsigned long block;	/* pfn >> pageblock_order, ULONG_MAX: none */
+	bool pinnable;
+};
+
+/* Does the pageblock of @folio allow long-term pins?  Asks @seen first. */
+static __always_inline bool gup_block_pinnable(struct folio *folio,
+					       struct gup_block_seen *seen)
+{
+#ifdef CONFIG_CMA
+	unsigned long pfn = folio_pfn(folio);
+	int mt;
+
+	if (pfn >> pageblock_order != seen->block) {
+		mt = get_pfnblock_flags_mask(&folio->page, pfn,
+					     MIGRATETYPE_MASK);
+		seen->block = pfn >> pageblock_order;
+		seen->pinnable = mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE;
+	}
+	return seen->pinnable;
+#else
+	return true;
+#endif
+}
+
+/* folio_is_longterm_pinnable(), with the pageblock test through @seen. */
+static __always_inline bool gup_folio_pinnable(struct folio *folio,
+					       struct gup_block_seen *seen)
+{
+	if (!gup_block_pinnable(folio, seen))
+		return false;
+	/*
+	 * The zero page is never really pinned; device coherent memory and
+	 * ZONE_MOVABLE must stay free to move.
+	 */
+	if (is_zero_folio(folio))
+		return true;
+	return !folio_is_device_coherent(folio) &&
+	       folio_zonenum(folio) != ZONE_MOVABLE;
+}
+
 /* Index of the first of the @nr pinned pages that may not stay so, or @nr. */
 static __always_inline unsigned long gup_first_unpinnable(struct page **pages,
 							  unsigned long nr)
 {
+	struct gup_block_seen seen = { .block = ULONG_MAX };
 	unsigned long i = 0;
 	struct folio *folio;
 
 	while (i < nr) {
 		folio = page_folio(pages[i]);
-		if (!folio_is_longterm_pinnable(folio))
+		if (!gup_folio_pinnable(folio, &seen))
 			break;
 		i += gup_same_folio_span(pages, nr, i, folio);
 	}
