@@ -75,10 +75,12 @@
  */
 struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 {
+	struct gup_pin_tally acquired = {};
 	struct folio *folio;
 
-	if (!gup_grab_folio(page, refs, flags, true, NULL, &folio))
+	if (!gup_grab_folio(page, refs, flags, true, &acquired, &folio))
 		return NULL;
+	gup_tally_flush(&acquired, NR_FOLL_PIN_ACQUIRED);
 	return folio;
 }
 
@@ -87,7 +89,7 @@ struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
  * table lock that maps it is held, so it can neither be freed nor split.
  * The lock also orders the grab against anyone about to look at the
  * counts, so a small folio's pins are a single plain update.  Pins are
- * counted into @tally (NULL: straight into the counter).
+ * counted into @tally.
  */
 static __always_inline bool gup_grab_locked(struct folio *folio,
 					    struct page *page, int refs,
@@ -125,8 +127,13 @@ static __always_inline bool gup_grab_locked(struct folio *folio,
  */
 bool __must_check try_grab_page(struct page *page, unsigned int flags)
 {
+	struct gup_pin_tally acquired = {};
+	bool ok;
+
 	WARN_ON_ONCE((flags & FOLL_GET) && (flags & FOLL_PIN));
-	return gup_grab_locked(page_folio(page), page, 1, flags, NULL);
+	ok = gup_grab_locked(page_folio(page), page, 1, flags, &acquired);
+	gup_tally_flush(&acquired, NR_FOLL_PIN_ACQUIRED);
+	return ok;
 }
 
 /*
@@ -154,8 +161,12 @@ static __always_inline void gup_drop_pins(struct folio *folio, bool large,
 void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
 		       struct gup_pin_tally *tally)
 {
+	struct gup_pin_tally own = {};
+
 	if (flags & FOLL_PIN) {
-		gup_drop_pins(folio, folio_test_large(folio), refs, tally);
+		gup_drop_pins(folio, folio_test_large(folio), refs,
+			      tally ? tally : &own);
+		gup_tally_flush(&own, NR_FOLL_PIN_RELEASED);
 		return;
 	}
 	if (!put_devmap_managed_page_refs(&folio->page, refs))

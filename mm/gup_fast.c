@@ -886,14 +886,14 @@ static int gup_fast_common(unsigned long start, int nr_pages,
 	 * Field by field, and exempt from CONFIG_INIT_STACK_ALL_ZERO: on a
 	 * path that runs once per call, clearing the whole struct first costs
 	 * a string instruction (slow under emulation).  gup_fast_set_range()
-	 * fills in the range before anything reads it, and the tally needs
-	 * only its count cleared.
+	 * fills in the range before anything reads it.
 	 */
 	w.mm = current->mm;
 	w.flags = gup_flags;
 	w.pages = pages;
 	w.nr = 0;
 	w.pgmap = NULL;
+	w.acquired.pgdat = NULL;
 	w.acquired.nr = 0;
 
 	if (!gup_fast_flags_ok(gup_flags))

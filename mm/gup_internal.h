@@ -28,8 +28,9 @@
  * or an unpin loop therefore sums its pins for one of them in a tally
  * and adds the sum when the tally moves to another node and once at the
  * end, with gup_tally_flush(): the counters are exact again before the
- * call returns.  A tally starts with @nr zero; @pgdat is only read while
- * @nr is not.
+ * call returns.  A tally starts zeroed (no node, nothing pending); there
+ * is always one, a single pin included, so the hot paths never test for
+ * its absence.
  */
 struct gup_pin_tally {
 	struct pglist_data *pgdat;	/* node of the pending count */
@@ -44,21 +45,22 @@ static inline void gup_tally_flush(struct gup_pin_tally *t,
 	t->nr = 0;
 }
 
-/* Count @nr pins of @folio into @t (into @item if @t is NULL). */
+/*
+ * Count @nr pins of @folio into @t.  The node is compared first: it only
+ * changes with the first pin of a tally or a pin on another node, so the
+ * common case is a compare and an add.  Not marked unlikely: a one-page
+ * call always switches, and the branch is best laid out in line.
+ */
 static __always_inline void gup_tally_add(struct gup_pin_tally *t,
 					  enum node_stat_item item,
 					  struct folio *folio, long nr)
 {
 	struct pglist_data *pgdat = folio_pgdat(folio);
 
-	if (!t) {
-		mod_node_page_state(pgdat, item, nr);
-		return;
-	}
-	/* An empty tally takes any node without a flush. */
-	if (t->nr && unlikely(pgdat != t->pgdat))
+	if (pgdat != t->pgdat) {
 		gup_tally_flush(t, item);
-	t->pgdat = pgdat;
+		t->pgdat = pgdat;
+	}
 	t->nr += nr;
 }
 
@@ -118,7 +120,7 @@ static __always_inline bool gup_try_get_folio(struct page *page, int refs,
  * reference was held; now that one is, the folio can no longer become
  * small or large, so a guess that went stale meanwhile is corrected here.
  * Then a large folio gets its pincount raised, and the pins are counted
- * into @tally (NULL: straight into NR_FOLL_PIN_ACQUIRED).
+ * into @tally.
  */
 static __always_inline void gup_account_pins(struct folio *folio, int refs,
 					     unsigned long head_seen,
@@ -145,10 +147,9 @@ static __always_inline void gup_account_pins(struct folio *folio, int refs,
 /*
  * See try_grab_folio() in mm/gup.c for the contract, which returns the
  * folio or NULL where this returns true or false and leaves the folio in
- * *@foliop.  Pins are counted into @tally, or straight into the counter
- * if it is NULL.  A caller that knows @page is not the shared zero page
- * (a huge leaf never maps it) passes @maybe_zero false and skips that
- * test.
+ * *@foliop.  Pins are counted into @tally.  A caller that knows @page is
+ * not the shared zero page (a huge leaf never maps it) passes @maybe_zero
+ * false and skips that test.
  */
 static __always_inline bool gup_grab_folio(struct page *page, int refs,
 					   unsigned int flags, bool maybe_zero,
@@ -181,7 +182,7 @@ static __always_inline bool gup_grab_folio(struct page *page, int refs,
  * Drop @refs references of the kind @flags names (FOLL_GET or FOLL_PIN)
  * from @folio: the exact inverse of try_grab_folio(@page, @refs, @flags)
  * on any page of that folio.  gup_folio_release() counts the released
- * pins into @tally (which may be NULL) instead.
+ * pins into @tally instead of the counter when @tally is not NULL.
  */
 void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
 		       struct gup_pin_tally *tally);
