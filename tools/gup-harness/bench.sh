@@ -39,8 +39,10 @@
 # instructions each gup_test/gup_floor ioctl executes, with a QEMU TCG
 # plugin of ours (tcg_count.c, built here).  Unlike time under TCG, the
 # counts do not depend on the host's load or on the code's placement, so
-# one boot of each kernel at layout 0 is enough; both boot with one CPU
-# and nokaslr (the plugin finds its markers through System.map).
+# one boot of each kernel at layout 0 is enough (BENCH_COUNT_PAD picks
+# another padding: the page changes it also counts do depend on the
+# layout); both boot with one CPU and nokaslr (the plugin finds its
+# markers through System.map).
 # bench_count.py prints the table and writes $BENCH_DIR/count/count.csv;
 # bench_profile.py CMD MEM NR then splits one scenario's count per
 # function of both kernels (from the plugin's .hits files).
@@ -83,7 +85,7 @@ done
 # repeat exactly; five repetitions leave room for one that bench_count.py
 # has to skip (its window lacks one of the handler's four clock reads).
 if [ $count = 1 ]; then
-	layouts=(0)
+	layouts=("${BENCH_COUNT_PAD:-0}")
 	reps=${BENCH_REPS:-5}
 fi
 
@@ -163,7 +165,7 @@ boot() {
 
 # count_boot KERNEL: one boot of KERNEL (base or ours) under tcg_count.so.
 count_boot() {
-	local kind=$1 map=$dir/kernels/$1-0.System.map sym plugin t0
+	local kind=$1 map=$dir/kernels/$1-${layouts[0]}.System.map sym plugin t0
 	t0=$(date +%s)
 	sym() { awk -v s="$1" '$3 == s { print $1 }' "$map"; }
 	# the address of the symbol after $1 (in address order): where $1 ends
@@ -175,7 +177,7 @@ count_boot() {
 	# bench_profile.py reads the hits against this map
 	cp "$map" "$dir/count/$kind.System.map"
 	say "count instructions: $kind kernel, one boot (log: ${dir#"$repo"/}/count/$kind.console)"
-	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-0.bzImage" \
+	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-${layouts[0]}.bzImage" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$dir/count/$kind.console" --label "count-$kind" --suite none-at-all \
 		--memory "$BENCH_MEMORY" --smp 1 --plugin "$plugin" \
