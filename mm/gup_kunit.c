@@ -283,6 +283,54 @@ static void gup_test_check_refs(struct kunit *test, bool pinned, bool fast)
 }
 
 /* FOLL_GET references, released by put_page(). */
+/*
+ * Small pages on both sides of a PMD boundary, one of them never touched.
+ * The first call (references) takes the present PTEs of the first table
+ * in one batch, stops at the missing page, faults it in and goes on into
+ * the second table; the second call (pins) finds everything present and
+ * batches each table whole.  Both return the pages the tables map, with
+ * the written contents, and give every reference back.
+ */
+static void gup_test_two_tables(struct kunit *test)
+{
+	const int n = 8, hole = 2, seed = 40;
+	unsigned long addr = gupk_anon(test, 2 * GUPK_PMD_PAGES,
+				       PROT_READ | PROT_WRITE, 0);
+	unsigned long boundary = ALIGN(addr + 4 * PAGE_SIZE, PMD_SIZE);
+	unsigned long start = boundary - 4 * PAGE_SIZE;
+	unsigned long first = (start - addr) >> PAGE_SHIFT;
+	struct page *mapped[8];
+	int before[8];
+	struct gupk_refs *refs;
+	int pinned, i;
+	long ret;
+
+	gupk_fill_range(test, addr, first, hole, seed);
+	gupk_fill_range(test, addr, first + hole + 1, n - hole - 1, seed);
+	KUNIT_ASSERT_PTR_EQ(test, gupk_mapped(start + hole * PAGE_SIZE, NULL),
+			    NULL);
+
+	for (pinned = 0; pinned < 2; pinned++) {
+		refs = gupk_refs(test, n, pinned);
+		ret = gup_test_grab(refs, start, n, FOLL_WRITE);
+		KUNIT_ASSERT_EQ(test, ret, (long)n);
+		gup_test_mapped_pages(test, start, n, mapped);
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_PTR_EQ(test, refs->pages[i], mapped[i]);
+			KUNIT_EXPECT_EQ(test, gupk_page_word(mapped[i]),
+					i == hole ? 0 : gupk_tag(seed, first + i));
+			KUNIT_EXPECT_EQ(test, page_maybe_dma_pinned(mapped[i]),
+					(bool)pinned);
+			before[i] = gup_test_refcount(mapped[i]);
+		}
+		gupk_drop(refs);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_EQ(test, gup_test_refcount(mapped[i]),
+					before[i] - (pinned ?
+						     GUP_PIN_COUNTING_BIAS : 1));
+	}
+}
+
 static void gup_test_get_refcount(struct kunit *test)
 {
 	gup_test_check_refs(test, false, false);
@@ -1690,6 +1738,7 @@ static int gup_test_init(struct kunit *test)
 static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_get_refcount),
 	KUNIT_CASE(gup_test_pin_refcount),
+	KUNIT_CASE(gup_test_two_tables),
 	KUNIT_CASE(gup_test_short_count),
 	KUNIT_CASE(gup_test_no_pages),
 	KUNIT_CASE(gup_test_unmapped),
