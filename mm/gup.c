@@ -158,15 +158,13 @@ static __always_inline void gup_drop_pins(struct folio *folio, bool large,
 }
 
 /* See gup_internal.h: undo try_grab_folio(@refs, @flags). */
-void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
-		       struct gup_pin_tally *tally)
+void gup_folio_unref(struct folio *folio, int refs, unsigned int flags)
 {
-	struct gup_pin_tally own = {};
+	struct gup_pin_tally released = {};
 
 	if (flags & FOLL_PIN) {
-		gup_drop_pins(folio, folio_test_large(folio), refs,
-			      tally ? tally : &own);
-		gup_tally_flush(&own, NR_FOLL_PIN_RELEASED);
+		gup_drop_pins(folio, folio_test_large(folio), refs, &released);
+		gup_tally_flush(&released, NR_FOLL_PIN_RELEASED);
 		return;
 	}
 	if (!put_devmap_managed_page_refs(&folio->page, refs))
@@ -342,7 +340,7 @@ void unpin_user_page_range_dirty_lock(struct page *page,
 		span = min(span, npages - i);
 		if (make_dirty)
 			gup_dirty_folio(folio);
-		gup_folio_release(folio, span, FOLL_PIN, &released);
+		gup_drop_pins(folio, folio_test_large(folio), span, &released);
 	}
 	gup_tally_flush(&released, NR_FOLL_PIN_RELEASED);
 }

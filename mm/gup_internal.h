@@ -181,17 +181,9 @@ static __always_inline bool gup_grab_folio(struct page *page, int refs,
 /*
  * Drop @refs references of the kind @flags names (FOLL_GET or FOLL_PIN)
  * from @folio: the exact inverse of try_grab_folio(@page, @refs, @flags)
- * on any page of that folio.  gup_folio_release() counts the released
- * pins into @tally instead of the counter when @tally is not NULL.
+ * on any page of that folio.
  */
-void gup_folio_release(struct folio *folio, int refs, unsigned int flags,
-		       struct gup_pin_tally *tally);
-
-static inline void gup_folio_unref(struct folio *folio, int refs,
-				   unsigned int flags)
-{
-	gup_folio_release(folio, refs, flags, NULL);
-}
+void gup_folio_unref(struct folio *folio, int refs, unsigned int flags);
 
 /*
  * Argument checks shared by the entry points of both halves; a failed
