@@ -89,11 +89,12 @@ struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
  * table lock that maps it is held, so it can neither be freed nor split.
  * The lock also orders the grab against anyone about to look at the
  * counts, so a small folio's pins are a single plain update.  Pins are
- * counted into @tally.
+ * counted into @tally.  A caller that knows @folio to be small and not
+ * the shared zero page says so with @plain, which skips both tests.
  */
 static __always_inline bool gup_grab_locked(struct folio *folio,
 					    struct page *page, int refs,
-					    unsigned int flags,
+					    unsigned int flags, bool plain,
 					    struct gup_pin_tally *tally)
 {
 	if (WARN_ON_ONCE(folio_ref_count(folio) < 1))
@@ -101,8 +102,8 @@ static __always_inline bool gup_grab_locked(struct folio *folio,
 
 	if (flags & FOLL_GET) {
 		folio_ref_add(folio, refs);
-	} else if ((flags & FOLL_PIN) && !is_zero_page(page)) {
-		if (folio_test_large(folio)) {
+	} else if ((flags & FOLL_PIN) && (plain || !is_zero_page(page))) {
+		if (!plain && folio_test_large(folio)) {
 			folio_ref_add(folio, refs);
 			atomic_add(refs, folio_pincount_ptr(folio));
 		} else {
@@ -131,7 +132,8 @@ bool __must_check try_grab_page(struct page *page, unsigned int flags)
 	bool ok;
 
 	WARN_ON_ONCE((flags & FOLL_GET) && (flags & FOLL_PIN));
-	ok = gup_grab_locked(page_folio(page), page, 1, flags, &acquired);
+	ok = gup_grab_locked(page_folio(page), page, 1, flags, false,
+			     &acquired);
 	gup_tally_flush(&acquired, NR_FOLL_PIN_ACQUIRED);
 	return ok;
 }
@@ -581,10 +583,14 @@ static __always_inline void gup_record_run(struct gup_walk *w)
 	w->addr = addr + run * PAGE_SIZE;
 }
 
-/* FOLL_TOUCH on a PTE-mapped run: propagate dirtiness, mark accessed. */
-static void gup_touch_run(struct gup_walk *w, struct folio *folio)
+/*
+ * FOLL_TOUCH on PTE-mapped pages of @folio: a write through GUP dirties
+ * the folio if some PTE of it was @clean, and the folio was accessed.
+ */
+static __always_inline void gup_touch_folio(struct folio *folio,
+					    unsigned int flags, bool clean)
 {
-	if ((w->flags & FOLL_WRITE) && w->pte_clean && !folio_test_dirty(folio))
+	if ((flags & FOLL_WRITE) && clean && !folio_test_dirty(folio))
 		folio_mark_dirty(folio);
 	folio_mark_accessed(folio);
 }
@@ -595,7 +601,7 @@ static int gup_take_pte_run(struct gup_walk *w, struct folio *folio)
 	int err;
 
 	if (unlikely(!gup_grab_locked(folio, w->page, w->run, w->flags,
-				      &w->acquired)))
+				      false, &w->acquired)))
 		return -ENOMEM;
 	if (w->flags & FOLL_PIN) {
 		err = gup_make_run_accessible(w);
@@ -603,7 +609,7 @@ static int gup_take_pte_run(struct gup_walk *w, struct folio *folio)
 			return err;
 	}
 	if (w->flags & FOLL_TOUCH)
-		gup_touch_run(w, folio);
+		gup_touch_folio(folio, w->flags, w->pte_clean);
 	return GUP_FOUND;
 }
 
@@ -612,6 +618,32 @@ static int gup_take_pte_run(struct gup_walk *w, struct folio *folio)
  * PTE level
  * ---------------------------------------------------------------------
  */
+
+/*
+ * The struct page behind a PTE that maps ordinary memory, found without
+ * a call: where PTEs carry a special bit, one without it maps the page
+ * of its pfn.  NULL if the PTE is special, has a pfn past the memory map
+ * or maps the zero page (vm_insert_page() can map it without the bit).
+ */
+static __always_inline struct page *gup_plain_page(pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL) || pte_special(pte) ||
+	    unlikely(pfn > highest_memmap_pfn) || is_zero_pfn(pfn))
+		return NULL;
+	return pfn_to_page(pfn);
+}
+
+/* vm_normal_page(), with the answer for ordinary memory inline. */
+static __always_inline struct page *gup_normal_page(struct vm_area_struct *vma,
+						    unsigned long addr,
+						    pte_t pte)
+{
+	struct page *page = gup_plain_page(pte);
+
+	return page ? page : vm_normal_page(vma, addr, pte);
+}
 
 static bool gup_pte_followable(struct gup_walk *w, pte_t pte)
 {
@@ -624,7 +656,7 @@ static bool gup_pte_extends_run(struct gup_walk *w, pte_t pte,
 {
 	if (!pte_present(pte) || !gup_pte_followable(w, pte))
 		return false;
-	if (vm_normal_page(w->vma, addr, pte) != expect)
+	if (gup_normal_page(w->vma, addr, pte) != expect)
 		return false;
 	if ((w->flags & FOLL_WRITE) && !gup_pte_writable(w, pte, expect))
 		return false;
@@ -711,7 +743,7 @@ static __always_inline int gup_present_pte(struct gup_walk *w, pte_t *ptep)
 
 	if (!gup_pte_followable(w, pte))
 		return GUP_NEED_FAULT;
-	page = vm_normal_page(w->vma, w->addr, pte);
+	page = gup_normal_page(w->vma, w->addr, pte);
 	if ((w->flags & FOLL_WRITE) && !gup_pte_writable(w, pte, page))
 		return GUP_NEED_FAULT;
 	if (!page) {
@@ -740,23 +772,92 @@ static int gup_absent_pte(struct gup_walk *w, pte_t pte)
 	return GUP_NEED_FAULT;
 }
 
+/* s390 makes pinned pages accessible first: gup_present_pte() does it. */
+#ifdef HAVE_ARCH_MAKE_PAGE_ACCESSIBLE
+#define GUP_PIN_NEEDS_ACCESS	FOLL_PIN
+#else
+#define GUP_PIN_NEEDS_ACCESS	0
+#endif
+
+/*
+ * Take and record the pages of the @left PTEs from @ptep on for as long
+ * as each maps a small folio that can be handed out as the PTE stands:
+ * present, accessible, writable if a write is asked for and nothing to
+ * unshare.  This is the bulk of most tables, and it is done here with
+ * the walk state (pin tally included) in locals, one pass per PTE.  The
+ * first PTE that needs more (a large folio, which forms runs; no struct
+ * page or the zero page, which is not counted; a fault) is left for
+ * gup_present_pte().
+ *
+ * Return: how many PTEs were taken and recorded.
+ */
+static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
+						    pte_t *ptep,
+						    unsigned long left)
+{
+	struct vm_area_struct *vma = w->vma;
+	struct page **pages = w->pages ? w->pages + w->done : NULL;
+	struct gup_pin_tally tally = w->acquired;
+	unsigned long addr = w->addr;
+	unsigned int flags = w->flags;
+	unsigned long n, i;
+
+	if (flags & GUP_PIN_NEEDS_ACCESS)
+		return 0;
+	for (n = 0; n < left; n++) {
+		pte_t pte = ptep_get(ptep + n);
+		struct folio *folio;
+		struct page *page;
+
+		if (!pte_present(pte) || pte_protnone(pte) ||
+		    ((flags & FOLL_WRITE) && !pte_write(pte)))
+			break;
+		page = gup_plain_page(pte);
+		if (!page)
+			break;
+		folio = page_folio(page);
+		if (folio_test_large(folio) ||
+		    (!pte_write(pte) && gup_must_unshare(flags, page)))
+			break;
+		if (!gup_grab_locked(folio, page, 1, flags, true, &tally))
+			break;
+		if (flags & FOLL_TOUCH)
+			gup_touch_folio(folio, flags, !pte_dirty(pte));
+		if (pages) {
+			pages[n] = page;
+			flush_anon_page(vma, page, addr + n * PAGE_SIZE);
+			flush_dcache_page(page);
+		}
+	}
+	for (i = 0; w->vmas && i < n; i++)
+		w->vmas[w->done + i] = vma;
+	w->acquired = tally;
+	w->done += n;
+	w->nr_left -= n;
+	w->addr = addr + n * PAGE_SIZE;
+	return n;
+}
+
 /*
  * Resolve the present PTE at @ptep and, while the table's lock is still
  * held, go on with the PTEs that follow, for as long as each one resolves
  * without a fault, so that the descent from the PGD and the lock round
- * trip are paid once per table rather than once per page.  Every run but
- * the last is recorded here; the last is left in @w like any lookup's.
- * The first PTE's verdict is the lookup's.  A later PTE that needs more
- * (a fault, an unshare, an error) ends the batch with an empty run, and
- * nothing it may have measured is kept: the next step looks that address
- * up afresh and handles it with the full machinery.  One loop with one
- * copy of gup_present_pte() inlined: a call per PTE cost more than the
- * reference it takes.
+ * trip are paid once per table rather than once per page.  The first PTE
+ * and each one that gup_small_ptes() stops at (a large folio, a special
+ * page, a PTE that needs a fault) go through gup_present_pte(), inlined
+ * once; the plain small pages between go through the loop of the former,
+ * which records them as it takes them.  Every other run is recorded
+ * here, except the last, which is left in @w like any lookup's (possibly
+ * empty).  The first PTE's verdict is the lookup's.  A later PTE that
+ * needs more (a fault, an unshare, an error) ends the batch with an empty
+ * run, and nothing it may have measured is kept: the next step looks
+ * that address up afresh and handles it with the full machinery.
  */
 static int gup_present_ptes(struct gup_walk *w, pte_t *ptep)
 {
 	unsigned long left = min(gup_pages_to_pmd_end(w), w->nr_left);
 	bool later = false;
+	unsigned long n;
 	int ret;
 
 	for (;;) {
@@ -768,10 +869,12 @@ static int gup_present_ptes(struct gup_walk *w, pte_t *ptep)
 		ptep += w->run;
 		left -= w->run;
 		gup_record_run(w);
-		w->run = 0;
 		later = true;
-		if (!pte_present(ptep_get(ptep)))
-			return GUP_FOUND;
+		n = gup_small_ptes(w, ptep, left);
+		ptep += n;
+		left -= n;
+		if (!left || !pte_present(ptep_get(ptep)))
+			break;
 	}
 	if (!later)
 		return ret;
@@ -840,7 +943,7 @@ static int gup_take_thp(struct gup_walk *w, pmd_t *pmd)
 		return GUP_NEED_UNSHARE;
 
 	if (unlikely(!gup_grab_locked(page_folio(head), head, run, w->flags,
-				      &w->acquired)))
+				      false, &w->acquired)))
 		return -ENOMEM;
 	if (w->flags & FOLL_TOUCH)
 		gup_touch_pmd(w, pmd);
@@ -1240,7 +1343,7 @@ static int gup_gate_page(struct gup_walk *w)
 		if (!page)
 			page = pte_page(pte);
 		if (unlikely(!gup_grab_locked(page_folio(page), page, 1,
-					      w->flags, &w->acquired)))
+					      w->flags, false, &w->acquired)))
 			return -ENOMEM;
 	}
 	w->page = page;

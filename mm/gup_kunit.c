@@ -331,6 +331,65 @@ static void gup_test_two_tables(struct kunit *test)
 	}
 }
 
+/*
+ * One table where plain small pages surround a PTE of the zero page,
+ * which the batch cannot take in its loop over small pages (no struct
+ * page behind a special PTE): a read takes all eight in one call, each
+ * page once, and fills the VMA array too; a pinning write faults the
+ * zero page's PTE to a page of its own and goes on past it.
+ */
+static void gup_test_mixed_table(struct kunit *test)
+{
+	const int n = 8, zero = 3, seed = 41;
+	unsigned long addr = gupk_anon(test, n, PROT_READ | PROT_WRITE, 0);
+	struct vm_area_struct *vmas[8], *vma;
+	struct page *mapped[8];
+	struct gupk_refs *refs;
+	int pinned, i, before[8];
+	long ret;
+
+	gupk_fill_range(test, addr, 0, zero, seed);
+	gupk_fill_range(test, addr, zero + 1, n - zero - 1, seed);
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr + zero * PAGE_SIZE),
+			0ULL);
+	gup_test_mapped_pages(test, addr, n, mapped);
+	KUNIT_ASSERT_TRUE(test, is_zero_page(mapped[zero]));
+
+	for (pinned = 0; pinned < 2; pinned++) {
+		refs = gupk_refs(test, n, pinned);
+		for (i = 0; i < n; i++)
+			before[i] = gup_test_refcount(mapped[i]);
+		mmap_read_lock(current->mm);
+		vma = find_vma(current->mm, addr);
+		ret = pinned ? pin_user_pages(addr, n, 0, refs->pages, vmas) :
+			       get_user_pages(addr, n, 0, refs->pages, vmas);
+		mmap_read_unlock(current->mm);
+		KUNIT_ASSERT_EQ(test, gupk_took(refs, ret), (long)n);
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_PTR_EQ(test, vmas[i], vma);
+			KUNIT_EXPECT_PTR_EQ(test, refs->pages[i], mapped[i]);
+			if (i != zero)
+				KUNIT_EXPECT_EQ(test,
+						gup_test_refcount(mapped[i]),
+						before[i] + (pinned ?
+						GUP_PIN_COUNTING_BIAS : 1));
+		}
+		gupk_drop(refs);
+	}
+
+	refs = gupk_refs(test, n, true);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(refs, addr, n, FOLL_WRITE),
+			(long)n);
+	gup_test_mapped_pages(test, addr, n, mapped);
+	KUNIT_EXPECT_FALSE(test, is_zero_page(mapped[zero]));
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, refs->pages[i], mapped[i]);
+		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(mapped[i]));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(mapped[i]),
+				i == zero ? 0 : gupk_tag(seed, i));
+	}
+}
+
 static void gup_test_get_refcount(struct kunit *test)
 {
 	gup_test_check_refs(test, false, false);
@@ -1739,6 +1798,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_get_refcount),
 	KUNIT_CASE(gup_test_pin_refcount),
 	KUNIT_CASE(gup_test_two_tables),
+	KUNIT_CASE(gup_test_mixed_table),
 	KUNIT_CASE(gup_test_short_count),
 	KUNIT_CASE(gup_test_no_pages),
 	KUNIT_CASE(gup_test_unmapped),
