@@ -1355,9 +1355,9 @@ static int gup_gate_page(struct gup_walk *w)
 
 #ifdef CONFIG_HUGETLB_PAGE
 /*
- * follow_hugetlb_page() faults regardless of FOLL_NOFAULT, so no-fault
- * walks take the huge page mapped at @addr here, or fail with -EFAULT
- * where a fault (including a write or unshare fault) would be needed.
+ * Can the huge page behind @pte be handed out as it is mapped?  Not if
+ * it is absent, migrating or poisoned (a swap entry), or if a write or
+ * an unshare would need a fault first.
  */
 static bool gup_huge_pte_usable(struct gup_walk *w, pte_t pte)
 {
@@ -1369,30 +1369,38 @@ static bool gup_huge_pte_usable(struct gup_walk *w, pte_t pte)
 	       !gup_must_unshare(w->flags, pte_page(pte));
 }
 
-static int gup_hugetlb_nofault(struct gup_walk *w)
+/*
+ * Take the pages of the huge page mapped at @w->addr, from there to the
+ * end of that huge page (or of the request), with one reference update
+ * under the huge page table lock, and record them.  FOLL_LONGTERM does
+ * not refuse anything here: the migration step after the walk deals with
+ * hugetlb pages that may not stay pinned.
+ *
+ * Return: 0 with the run recorded, GUP_NEED_FAULT, or -ENOMEM.
+ */
+static int gup_hugetlb_present(struct gup_walk *w)
 {
 	struct hstate *h = hstate_vma(w->vma);
 	unsigned long idx = (w->addr & ~huge_page_mask(h)) >> PAGE_SHIFT;
 	spinlock_t *ptl;	/* huge page table lock */
 	pte_t *ptep;
 	pte_t pte;
-	int ret = -EFAULT;
+	int ret = GUP_NEED_FAULT;
 
 	ptep = huge_pte_offset(w->mm, w->addr & huge_page_mask(h),
 			       huge_page_size(h));
 	if (!ptep)
-		return -EFAULT;
+		return GUP_NEED_FAULT;
 	ptl = huge_pte_lock(h, w->mm, ptep);
 	pte = huge_ptep_get(ptep);
 	if (!gup_huge_pte_usable(w, pte))
 		goto unlock;
 
 	w->page = nth_page(pte_page(pte), idx);
-	w->run = min3(pages_per_huge_page(h) - idx, w->nr_left,
-		      (w->vma->vm_end - w->addr) >> PAGE_SHIFT);
+	w->run = min(pages_per_huge_page(h) - idx, w->nr_left);
 	ret = 0;
-	if ((w->flags & (FOLL_GET | FOLL_PIN)) &&
-	    !try_grab_folio(w->page, w->run, w->flags & ~FOLL_LONGTERM))
+	if (unlikely(!gup_grab_locked(page_folio(w->page), w->page, w->run,
+				      w->flags, false, &w->acquired)))
 		ret = -ENOMEM;
 unlock:
 	spin_unlock(ptl);
@@ -1400,35 +1408,67 @@ unlock:
 		gup_record_run(w);
 	return ret;
 }
+
+/*
+ * Fault in the huge page at @w->addr through follow_hugetlb_page(),
+ * which then also takes its pages, up to the end of that huge page: the
+ * huge pages after it go through gup_hugetlb_present() again.  The
+ * hugetlb fault code knows what hugetlb needs (waiting for migration,
+ * FOLL_DUMP holes without page cache, unsharing).  FOLL_LONGTERM is kept
+ * from it, where it would only make the grab fail on a movable huge page
+ * (see gup_hugetlb_present()).
+ */
+static int gup_hugetlb_fault(struct gup_walk *w)
+{
+	struct hstate *h = hstate_vma(w->vma);
+	unsigned long to_end = (huge_page_size(h) -
+				(w->addr & ~huge_page_mask(h))) >> PAGE_SHIFT;
+	unsigned long want = min(to_end, w->nr_left);
+	unsigned long left = want;
+	long ret, got;
+
+	ret = follow_hugetlb_page(w->mm, w->vma, w->pages, w->vmas, &w->addr,
+				  &left, w->done, w->flags & ~FOLL_LONGTERM,
+				  w->locked);
+	if (ret < 0)
+		return ret;
+	got = ret - w->done;
+	w->done = ret;
+	w->nr_left -= got;
+	/* Fewer: mmap_lock dropped, FOLL_NOWAIT, a dump hole, an error. */
+	if ((w->locked && !*w->locked) || got < want)
+		return GUP_STOP;
+	return 0;
+}
 #else
-static int gup_hugetlb_nofault(struct gup_walk *w)
+static int gup_hugetlb_present(struct gup_walk *w)
+{
+	return GUP_NEED_FAULT;
+}
+
+static int gup_hugetlb_fault(struct gup_walk *w)
 {
 	return -EFAULT;
 }
 #endif
 
 /*
- * Hugetlb VMAs are walked by follow_hugetlb_page(), which fills the
- * arrays itself, grabbing each huge page's subpages with one update.
- * FOLL_LONGTERM is kept from it: its only effect there would be to make
- * the grab fail on movable hugetlb pages, which the migration step after
- * the walk deals with instead.
+ * A hugetlb VMA: huge pages that are mapped as needed are taken here, one
+ * reference update each; the others are faulted in by the hugetlb code.
  */
 static int gup_hugetlb_range(struct gup_walk *w)
 {
-	long ret;
+	int ret;
 
-	if (w->flags & FOLL_NOFAULT)
-		return gup_hugetlb_nofault(w);
-	ret = follow_hugetlb_page(w->mm, w->vma, w->pages, w->vmas, &w->addr,
-				  &w->nr_left, w->done,
-				  w->flags & ~FOLL_LONGTERM, w->locked);
-	if (ret < 0)
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	ret = gup_hugetlb_present(w);
+	if (ret != GUP_NEED_FAULT)
 		return ret;
-	w->done = ret;
-	if (w->locked && !*w->locked)
-		return GUP_STOP;
-	return 0;
+	if (w->flags & FOLL_NOFAULT)
+		return -EFAULT;
+	return gup_hugetlb_fault(w);
 }
 
 /* Look @w->addr up, faulting as needed, until it resolves or fails. */

@@ -1253,6 +1253,71 @@ static void gup_test_hugetlb(struct kunit *test)
 }
 
 /*
+ * A hugetlb range over three huge pages whose middle one was never
+ * touched: one pinning call from two pages before the end of the first
+ * takes those two with the walk's own lookup, faults the second huge page
+ * in (the hugetlb fault path, which stops at its end) and goes on into
+ * the third; every folio gets exactly one pin per page taken.
+ */
+static void gup_test_hugetlb_hole(struct kunit *test)
+{
+	unsigned long hsize = kunit_user_hugetlb_size();
+	unsigned long hpages = hsize >> PAGE_SHIFT;
+	unsigned long n = hpages + 4, i, addr, start;
+	int ref0[3], pin0[3], want[3] = { 2, hpages, 2 };
+	struct gupk_refs *pin;
+	struct folio *folio[3];
+	struct file *file;
+	int f;
+
+	if (!hsize)
+		kunit_skip(test, "no hugetlb support");
+	file = kunit_user_hugetlb_file(test, 3 * hsize);
+	if (PTR_ERR_OR_ZERO(file) == -ENOMEM)
+		kunit_skip(test, "no free huge pages (boot with hugepages=)");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gupk_map_file(test, file, 3 * hpages, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	gupk_fill_range(test, addr, 0, 1, 21);
+	gupk_fill_range(test, addr, hpages - 2, 2, 21);
+	gupk_fill_range(test, addr, 2 * hpages, 2, 21);
+	KUNIT_ASSERT_PTR_EQ(test, gup_test_mapped(addr + hsize), NULL);
+	for (f = 0; f < 3; f += 2) {
+		folio[f] = page_folio(gup_test_mapped(addr + f * hsize));
+		ref0[f] = gupk_refcount(folio[f]);
+		pin0[f] = gupk_pincount(folio[f]);
+	}
+
+	pin = gupk_refs(test, n, true);
+	start = addr + hsize - 2 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, start, n, FOLL_WRITE),
+			(long)n);
+	folio[1] = page_folio(gup_test_mapped(addr + hsize));
+	KUNIT_ASSERT_EQ(test, folio_size(folio[1]), hsize);
+	for (i = 0; i < n; i++) {
+		unsigned long at = hpages - 2 + i;
+
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i],
+				    folio_page(folio[at / hpages],
+					       at % hpages));
+		if (at / hpages != 1)
+			KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[i]),
+					gupk_tag(21, at));
+	}
+	for (f = 0; f < 3; f += 2) {
+		KUNIT_EXPECT_EQ(test, gupk_pincount(folio[f]),
+				pin0[f] + want[f]);
+		KUNIT_EXPECT_EQ(test, gupk_refcount(folio[f]),
+				ref0[f] + want[f]);
+	}
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio[1]), want[1]);
+	gupk_drop(pin);
+	for (f = 0; f < 3; f += 2)
+		KUNIT_EXPECT_EQ(test, gupk_pincount(folio[f]), pin0[f]);
+	KUNIT_EXPECT_EQ(test, gupk_pincount(folio[1]), 0);
+}
+
+/*
  * One get_user_pages() or pin_user_pages() call with @flags on the run
  * @sp of the PUD-size hugetlb page @folio mapped at @addr: every page
  * returned is the subpage at its offset and holds its tag (@seed); each
@@ -1821,6 +1886,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_thp_pin),
 	KUNIT_CASE(gup_test_unpin_order),
 	KUNIT_CASE(gup_test_hugetlb),
+	KUNIT_CASE(gup_test_hugetlb_hole),
 	KUNIT_CASE(gup_test_hugetlb_pud),
 	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
 	KUNIT_CASE(gup_test_huge_zero_page),
