@@ -1397,7 +1397,8 @@ static int gup_hugetlb_present(struct gup_walk *w)
 		goto unlock;
 
 	w->page = nth_page(pte_page(pte), idx);
-	w->run = min(pages_per_huge_page(h) - idx, w->nr_left);
+	w->run = min3(pages_per_huge_page(h) - idx, w->nr_left,
+		      (w->vma->vm_end - w->addr) >> PAGE_SHIFT);
 	ret = 0;
 	if (unlikely(!gup_grab_locked(page_folio(w->page), w->page, w->run,
 				      w->flags, false, &w->acquired)))
