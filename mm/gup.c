@@ -787,19 +787,19 @@ static int gup_absent_pte(struct gup_walk *w, pte_t pte)
  * the walk state (pin tally included) in locals, one pass per PTE.  The
  * first PTE that needs more (a large folio, which forms runs; no struct
  * page or the zero page, which is not counted; a fault) is left for
- * gup_present_pte().
+ * gup_present_pte().  @flags are @w's, passed so that the caller can
+ * make FOLL_PIN a constant.
  *
  * Return: how many PTEs were taken and recorded.
  */
-static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
-						    pte_t *ptep,
-						    unsigned long left)
+static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
+						       pte_t *ptep,
+						       unsigned long left,
+						       unsigned int flags)
 {
 	struct vm_area_struct *vma = w->vma;
 	struct page **pages = w->pages ? w->pages + w->done : NULL;
 	struct gup_pin_tally tally = w->acquired;
-	unsigned long addr = w->addr;
-	unsigned int flags = w->flags;
 	unsigned long n, i;
 
 	if (flags & GUP_PIN_NEEDS_ACCESS)
@@ -821,21 +821,36 @@ static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
 			break;
 		if (!gup_grab_locked(folio, page, 1, flags, true, &tally))
 			break;
-		if (flags & FOLL_TOUCH)
-			gup_touch_folio(folio, flags, !pte_dirty(pte));
+		/* Stored before the touch: @page need not live across a call. */
 		if (pages) {
 			pages[n] = page;
-			flush_anon_page(vma, page, addr + n * PAGE_SIZE);
+			flush_anon_page(vma, page, w->addr + n * PAGE_SIZE);
 			flush_dcache_page(page);
 		}
+		if (flags & FOLL_TOUCH)
+			gup_touch_folio(folio, flags, !pte_dirty(pte));
 	}
 	for (i = 0; w->vmas && i < n; i++)
 		w->vmas[w->done + i] = vma;
 	w->acquired = tally;
 	w->done += n;
 	w->nr_left -= n;
-	w->addr = addr + n * PAGE_SIZE;
+	w->addr += n * PAGE_SIZE;
 	return n;
+}
+
+/*
+ * gup_small_ptes_as() with FOLL_PIN (and so not FOLL_GET) as a constant
+ * either way: the pin tally costs nothing where nothing is pinned.
+ */
+static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
+						    pte_t *ptep,
+						    unsigned long left)
+{
+	if (w->flags & FOLL_PIN)
+		return gup_small_ptes_as(w, ptep, left,
+					 (w->flags & ~FOLL_GET) | FOLL_PIN);
+	return gup_small_ptes_as(w, ptep, left, w->flags & ~FOLL_PIN);
 }
 
 /*
@@ -855,7 +870,7 @@ static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
  */
 static int gup_present_ptes(struct gup_walk *w, pte_t *ptep)
 {
-	unsigned long left = min(gup_pages_to_pmd_end(w), w->nr_left);
+	unsigned long left = w->nr_left;
 	bool later = false;
 	unsigned long n;
 	int ret;
@@ -866,6 +881,12 @@ static int gup_present_ptes(struct gup_walk *w, pte_t *ptep)
 			break;
 		if (w->run >= left)
 			return GUP_FOUND;
+		/* Only a batch needs the table's end (not a one-page call). */
+		if (!later) {
+			left = min(left, gup_pages_to_pmd_end(w));
+			if (w->run >= left)
+				return GUP_FOUND;
+		}
 		ptep += w->run;
 		left -= w->run;
 		gup_record_run(w);
