@@ -17,13 +17,19 @@
 # So each kernel is built once per padding in BENCH_LAYOUTS
 # (CONFIG_GUP_BENCH_PAD, identical in both kernels; the series links the
 # floor and its padding just before mm/gup.o, so the padding moves all
-# GUP code and gup_test.o), every round boots every layout of both
-# kernels, and the medians pool all of them.
+# GUP code and gup_test.o), and the medians pool all layouts.  With at
+# least as many layouts as rounds, the layouts are dealt out to the
+# rounds (layout i to round i mod BENCH_ROUNDS), so that nine boots of
+# each kernel sample nine placements (three placements, each booted
+# three times, let one unlucky placement of a one-page path move the
+# median by 20%); with fewer, every round boots every layout.
 #
 # Settings (environment):
-#   BENCH_ROUNDS   rounds (3); a round boots pristine and ours at each layout
+#   BENCH_ROUNDS   rounds (3); a round boots pristine and ours at each of
+#                  its layouts
 #   BENCH_LAYOUTS  paddings in bytes, one build of each kernel per padding
-#                  ("0 1040 2320")
+#                  ("0 448 1040 1360 1824 2320 2736 3184 3648": about a
+#                  ninth of a page apart)
 #   BENCH_REPS     timed repetitions of each scenario per boot (5)
 #   BENCH_SIZE     MiB of each matrix region (256)
 #   BENCH_SWEEP    largest MiB of the THP size sweep (8192; 0: none); the
@@ -60,7 +66,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build
 rounds=${BENCH_ROUNDS:-3}
-read -r -a layouts <<< "${BENCH_LAYOUTS:-0 1040 2320}"
+read -r -a layouts <<< "${BENCH_LAYOUTS:-0 448 1040 1360 1824 2320 2736 3184 3648}"
 reps=${BENCH_REPS:-5}
 size=${BENCH_SIZE:-256}
 sweep=${BENCH_SWEEP:-8192}
@@ -204,15 +210,17 @@ if [ $count = 1 ]; then
 	exit $status
 fi
 
-say "boot pristine and ours alternately, $rounds rounds of layouts ${layouts[*]}, -m $BENCH_MEMORY, $reps reps of $size MiB, sweep to $sweep MiB"
+deal=$([ ${#layouts[@]} -ge "$rounds" ] && echo 1 || echo 0)
+say "boot pristine and ours alternately, $rounds rounds of layouts ${layouts[*]}$([ $deal = 1 ] && echo " dealt out to the rounds"), -m $BENCH_MEMORY, $reps reps of $size MiB, sweep to $sweep MiB"
 rm -f "$dir"/console/*.console
 status=0
 n=0
 for rnd in $(seq 1 "$rounds"); do
-	for pad in "${layouts[@]}"; do
+	for i in "${!layouts[@]}"; do
+		[ $deal = 1 ] && [ $((i % rounds)) != $((rnd - 1)) ] && continue
 		n=$((n + 1))
 		for name in pristine ours; do
-			boot "$name" "$n" "$pad" || status=1
+			boot "$name" "$n" "${layouts[$i]}" || status=1
 		done
 	done
 done
