@@ -26,6 +26,7 @@
 #include <linux/mm.h>
 #include <linux/memremap.h>
 #include <linux/pagemap.h>
+#include <linux/page_idle.h>
 #include <linux/rmap.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
@@ -590,8 +591,18 @@ static __always_inline void gup_record_run(struct gup_walk *w)
 static __always_inline void gup_touch_folio(struct folio *folio,
 					    unsigned int flags, bool clean)
 {
+	unsigned long hot = BIT(PG_referenced) | BIT(PG_active);
+
 	if ((flags & FOLL_WRITE) && clean && !folio_test_dirty(folio))
 		folio_mark_dirty(folio);
+	/*
+	 * A folio already referenced and active (and not idle) is left as
+	 * it is by folio_mark_accessed() on the classic LRU: skip the call
+	 * then, which is the steady state of memory pinned again and again.
+	 */
+	if (!lru_gen_enabled() && (READ_ONCE(folio->flags) & hot) == hot &&
+	    !folio_test_idle(folio))
+		return;
 	folio_mark_accessed(folio);
 }
 

@@ -26,6 +26,7 @@
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/mman.h>
 #include <linux/mmzone.h>
 #include <linux/pagemap.h>
@@ -387,6 +388,60 @@ static void gup_test_mixed_table(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(mapped[i]));
 		KUNIT_EXPECT_EQ(test, gupk_page_word(mapped[i]),
 				i == zero ? 0 : gupk_tag(seed, i));
+	}
+}
+
+/* One get or pin of the @n pages at @addr, dropped again at once. */
+static void gup_test_touch_once(struct kunit *test, unsigned long addr,
+				int n, bool pinned)
+{
+	struct gupk_refs *refs = gupk_refs(test, n, pinned);
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(refs, addr, n, 0), (long)n);
+	gupk_drop(refs);
+	lru_add_drain_all();
+}
+
+/*
+ * FOLL_TOUCH, which get_user_pages() implies and pin_user_pages() does
+ * not, marks each folio accessed the way a CPU access through the LRU
+ * would: on the classic LRU the first get marks an inactive folio
+ * referenced, the second activates it, the third marks it referenced
+ * again, and from then on (referenced and active) it stays so.
+ */
+static void gup_test_touch(struct kunit *test)
+{
+	const int n = 4;
+	unsigned long addr = gupk_anon_filled(test, n, 42);
+	struct page *mapped[4];
+	struct folio *folio;
+	int i, get;
+
+	if (lru_gen_enabled())
+		kunit_skip(test, "multi-gen LRU: accesses are counted instead");
+	gup_test_mapped_pages(test, addr, n, mapped);
+	lru_add_drain_all();
+	for (i = 0; i < n; i++) {
+		folio = page_folio(mapped[i]);
+		KUNIT_ASSERT_TRUE(test, folio_test_lru(folio));
+		KUNIT_ASSERT_FALSE(test, folio_test_active(folio));
+		folio_clear_referenced(folio);
+	}
+
+	gup_test_touch_once(test, addr, n, true);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test,
+				   folio_test_referenced(page_folio(mapped[i])));
+
+	for (get = 1; get <= 4; get++) {
+		gup_test_touch_once(test, addr, n, false);
+		for (i = 0; i < n; i++) {
+			folio = page_folio(mapped[i]);
+			KUNIT_EXPECT_EQ_MSG(test, folio_test_referenced(folio),
+					    get != 2, "get %d, page %d", get, i);
+			KUNIT_EXPECT_EQ_MSG(test, folio_test_active(folio),
+					    get >= 2, "get %d, page %d", get, i);
+		}
 	}
 }
 
@@ -1864,6 +1919,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_pin_refcount),
 	KUNIT_CASE(gup_test_two_tables),
 	KUNIT_CASE(gup_test_mixed_table),
+	KUNIT_CASE(gup_test_touch),
 	KUNIT_CASE(gup_test_short_count),
 	KUNIT_CASE(gup_test_no_pages),
 	KUNIT_CASE(gup_test_unmapped),
