@@ -871,8 +871,8 @@ static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
  * trip are paid once per table rather than once per page.  The first PTE
  * and each one that gup_small_ptes() stops at (a large folio, a special
  * page, a PTE that needs a fault) go through gup_present_pte(), inlined
- * once; the plain small pages between go through the loop of the former,
- * which records them as it takes them.  Every other run is recorded
+ * once; the plain small pages between go through gup_small_ptes(), which
+ * records them as it takes them.  Every other run is recorded
  * here, except the last, which is left in @w like any lookup's (possibly
  * empty).  The first PTE's verdict is the lookup's.  A later PTE that
  * needs more (a fault, an unshare, an error) ends the batch with an empty
