@@ -581,6 +581,110 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 }
 
 /*
+ * gup_grab_folio() for one @page that page_seems_compound() has just
+ * found small.  That look stands in for the one gup_try_get_folio() would
+ * take before its update: the folio is taken to be @page itself and a pin
+ * to need the full bias, so nothing is read again before the update.
+ * After it, as there, @page must still be its own folio (else the
+ * references go back and the PTE is left to take_pte_run()), and
+ * gup_account_pins() corrects the bias if @page became a head meanwhile.
+ * Only ordinary pages come here, never ZONE_DEVICE ones.
+ */
+static __always_inline bool grab_small_page(struct page *page,
+					    unsigned int flags,
+					    struct gup_pin_tally *tally,
+					    struct folio **foliop)
+{
+	/* What page_folio() gives for a page that is not a tail. */
+	struct folio *folio = (struct folio *)page;
+	int count = 1;
+
+	*foliop = folio;
+	if (flags & FOLL_PIN) {
+		if (is_zero_page(page))
+			return true;
+		if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
+			return false;
+		count = GUP_PIN_COUNTING_BIAS;
+	}
+	if (unlikely(!folio_ref_try_add_rcu(folio, count)))
+		return false;
+	if (unlikely(page_folio(page) != folio)) {
+		folio_put_refs(folio, count);
+		return false;
+	}
+	if (flags & FOLL_PIN)
+		gup_account_pins(folio, 1, 0, tally);
+	return true;
+}
+
+/*
+ * The plain small pages of a table, the bulk of most walks, one PTE at a
+ * time with the output slot and the pin tally in locals: take the @left
+ * PTEs from @ptep on for as long as each maps an ordinary page that does
+ * not look like part of a large folio, with take_pte_run()'s checks for a
+ * run of one.  Stops at the first PTE that needs more (a large folio to
+ * take as a run, a device page, a PTE for the slow path, a lost race) and
+ * returns how many pages were taken and recorded before it.  A folio
+ * grabbed for the PTE it stops at is given back after the loop, so that
+ * the loop itself makes no call.
+ */
+static __always_inline unsigned long take_small_ptes_as(struct gup_fast_walk *w,
+							pte_t *ptep,
+							unsigned long left,
+							unsigned int flags)
+{
+	struct page **slot = w->pages + w->nr;
+	struct gup_pin_tally tally = w->acquired;
+	struct folio *undo = NULL;
+	unsigned long n;
+
+	for (n = 0; n < left; n++) {
+		pte_t pte = ptep_get_lockless(ptep + n);
+		struct folio *folio;
+		struct page *page;
+
+		if (classify_pte(flags, pte) != PTE_PLAIN)
+			break;
+		VM_WARN_ON_ONCE(!pfn_valid(pte_pfn(pte)));
+		page = pte_page(pte);
+		if (page_seems_compound(page) ||
+		    !grab_small_page(page, flags, &tally, &folio))
+			break;
+		if (unlikely(gup_page_is_secretmem(folio)) ||
+		    !pte_same(ptep_get_lockless(ptep + n), pte) ||
+		    (!pte_write(pte) && gup_must_unshare(flags, page)) ||
+		    !make_run_accessible(flags, page, 1)) {
+			undo = folio;
+			break;
+		}
+		slot[n] = page;
+		if (!folio_test_referenced(folio))
+			folio_set_referenced(folio);
+	}
+	w->acquired = tally;
+	w->nr += n;
+	if (undo)
+		gup_folio_unref(undo, 1, flags);
+	return n;
+}
+
+/*
+ * take_small_ptes_as() with FOLL_PIN a constant, set or clear.  Out of
+ * line: its setup would otherwise weigh on every one-page call, which
+ * never comes here.
+ */
+static noinline unsigned long take_small_ptes(struct gup_fast_walk *w,
+					      pte_t *ptep, unsigned long left,
+					      unsigned int flags)
+{
+	if (flags & FOLL_PIN)
+		return take_small_ptes_as(w, ptep, left,
+					  (flags & ~FOLL_GET) | FOLL_PIN);
+	return take_small_ptes_as(w, ptep, left, flags & ~FOLL_PIN);
+}
+
+/*
  * @pmd is our snapshot of *@pmdp; the table is mapped through the
  * snapshot, so a concurrent change of *@pmdp cannot redirect the walk
  * half-way.
@@ -608,8 +712,17 @@ static noinline bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd,
 	struct pte_run run = { .ptep = table, .flags = w->flags };
 
 	while (left) {
-		unsigned long n = take_pte_run(w, &run, left);
+		unsigned long n;
 
+		/* A one-page call goes without the small-page loop's setup. */
+		if (left > 1) {
+			n = take_small_ptes(w, run.ptep, left, run.flags);
+			run.ptep += n;
+			left -= n;
+			if (!left)
+				break;
+		}
+		n = take_pte_run(w, &run, left);
 		if (!n)
 			break;
 		run.ptep += n;

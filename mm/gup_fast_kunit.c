@@ -213,6 +213,27 @@ static struct gupf_counts *gupf_counts(struct kunit *test, struct page **pages,
 }
 
 /*
+ * How many of the first @taken pages of the range lie in the folio of
+ * stretch @i of @c, counting every stretch of that folio (a PTE-mapped
+ * THP may come back after other folios); -1 if an earlier stretch of the
+ * same folio already accounts for them.
+ */
+static long gupf_taken_of(const struct gupf_counts *c, long i, long taken)
+{
+	struct folio *folio = c->f[i].folio;
+	long j, k = 0;
+
+	for (j = 0; j < c->n; j++) {
+		if (c->f[j].folio != folio)
+			continue;
+		if (j < i)
+			return -1;
+		k += clamp(taken - c->f[j].first, 0L, c->f[j].pages);
+	}
+	return k;
+}
+
+/*
  * Expect the counts of @c to have moved by what a call holding the first
  * @taken pages of the range adds: a FOLL_GET reference per page; for a
  * FOLL_PIN pin, GUP_PIN_COUNTING_BIAS references on a small folio, one
@@ -227,8 +248,11 @@ static void gupf_expect_counts(struct kunit *test,
 	lru_add_drain_all();
 	for (i = 0; i < c->n; i++) {
 		const struct gupf_folio_counts *f = &c->f[i];
-		long k = clamp(taken - f->first, 0L, f->pages);
+		long k = gupf_taken_of(c, i, taken);
 		long ref = k, pin = 0;
+
+		if (k < 0)
+			continue;
 
 		if (pinned && is_zero_page(&f->folio->page))
 			ref = 0;
@@ -477,6 +501,57 @@ static void gupf_test_thp_pte(struct kunit *test)
 
 	gupf_check_all(test, r, 0, n, n);
 	gupf_check_all(test, r, FOLL_WRITE, n / 2, n / 2);
+}
+
+/*
+ * One page table in which small folios, the zero page and stretches of a
+ * PTE-mapped THP take turns, so that the walk goes from taking small
+ * pages one at a time to taking folio runs and back, several times in
+ * one call.  Zapping pages of a THP splits its PMD and leaves the rest
+ * of the folio mapped by PTEs; pages 0-3 and 100-103 are then written
+ * again (small folios), 200-203 read again (the zero page).  A read
+ * takes everything, except that the lockless walk leaves the zero page's
+ * special PTEs to the slow path; a write without it stops there too.
+ */
+static void gupf_test_mixed_table(struct kunit *test)
+{
+	static const int zap[] = { 0, 100, 200 };
+	const int n = 256;
+	unsigned long addr = gupf_thp(test, 1, 7);
+	struct folio *thp = page_folio(gupf_look(test, addr, 1)->pages[0]);
+	struct gupf_range *r;
+	u64 val;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(zap); i++)
+		KUNIT_ASSERT_EQ(test, do_madvise(current->mm,
+						 addr + zap[i] * PAGE_SIZE,
+						 4 * PAGE_SIZE, MADV_DONTNEED),
+				0);
+	gupk_fill_range(test, addr, 0, 4, 7);
+	gupk_fill_range(test, addr, 100, 4, 7);
+	for (i = 200; i < 204; i++)
+		KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)(addr + i * PAGE_SIZE)),
+				0);
+
+	r = gupf_range(test, addr, n, 7, 0);
+	KUNIT_ASSERT_EQ(test, r->present, (long)n);
+	if (!is_zero_page(r->expect[200]))
+		kunit_skip(test, "read faults do not map the zero page here");
+	KUNIT_ASSERT_TRUE(test, folio_test_large(thp));
+	for (i = 0; i < n; i++) {
+		bool zero = i >= 200 && i < 204;
+		bool small = i < 4 || (i >= 100 && i < 104) || zero;
+
+		if (zero)
+			r->word[i] = 0;
+		KUNIT_ASSERT_EQ_MSG(test, page_folio(r->expect[i]) == thp,
+				    !small, "page %d", i);
+	}
+
+	gupf_check_all(test, r, 0, n, 200);
+	gupf_check_kind(test, r, GUPF_GET_ONLY, FOLL_WRITE, 200);
+	gupf_check_kind(test, r, GUPF_PIN_ONLY, FOLL_WRITE, 200);
 }
 
 /* A PMD-sized hugetlb page, mapped shared. */
@@ -1704,6 +1779,7 @@ static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_anon_two_tables),
 	KUNIT_CASE(gupf_test_thp_pmd),
 	KUNIT_CASE(gupf_test_thp_pte),
+	KUNIT_CASE(gupf_test_mixed_table),
 	KUNIT_CASE(gupf_test_hugetlb),
 	KUNIT_CASE(gupf_test_hugetlb_pud),
 	KUNIT_CASE(gupf_test_devmap),
