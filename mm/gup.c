@@ -375,6 +375,94 @@ static __always_inline void gup_note_mm_pinned(struct mm_struct *mm)
 		set_bit(MMF_HAS_PINNED, &mm->flags);
 }
 
+/*
+ * ---------------------------------------------------------------------
+ * Long-term pinnability
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The migratetype of the pageblock a scan looked at last: CMA and
+ * isolated pageblocks must not hold long-term pins.  Reading it is an
+ * out-of-line bitmap lookup, and small folios that sit next to each other
+ * in memory share their pageblock, so a scan reads it once per pageblock
+ * rather than once per folio.
+ */
+struct gup_block_seen {
+	unsigned long block;	/* pfn >> pageblock_order, ULONG_MAX: none */
+	bool pinnable;
+};
+
+/*
+ * Does the pageblock of @pfn, whose struct page is @page, allow long-term
+ * pins?  Asks @seen first.
+ */
+static __always_inline bool gup_block_pinnable(struct page *page,
+					       unsigned long pfn,
+					       struct gup_block_seen *seen)
+{
+#ifdef CONFIG_CMA
+	int mt;
+
+	if (pfn >> pageblock_order != seen->block) {
+		mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+		seen->block = pfn >> pageblock_order;
+		seen->pinnable = mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE;
+	}
+	return seen->pinnable;
+#else
+	return true;
+#endif
+}
+
+/*
+ * folio_is_longterm_pinnable() for @folio, which starts at @pfn and is not
+ * the zero page, with the pageblock test through @seen.  Device coherent
+ * memory and ZONE_MOVABLE must stay free to move.  Without migration
+ * nothing could be moved, and every folio qualifies.
+ */
+static __always_inline bool gup_nonzero_pinnable(struct folio *folio,
+						 unsigned long pfn,
+						 struct gup_block_seen *seen)
+{
+	if (!IS_ENABLED(CONFIG_MIGRATION))
+		return true;
+	if (!gup_block_pinnable(&folio->page, pfn, seen))
+		return false;
+	return !folio_is_device_coherent(folio) &&
+	       folio_zonenum(folio) != ZONE_MOVABLE;
+}
+
+/*
+ * folio_is_longterm_pinnable(), with the pageblock test through @seen:
+ * the zero page is never really pinned, and never in a CMA or isolated
+ * pageblock either.
+ */
+static __always_inline bool gup_folio_pinnable(struct folio *folio,
+					       struct gup_block_seen *seen)
+{
+	if (is_zero_folio(folio))
+		return true;
+	return gup_nonzero_pinnable(folio, folio_pfn(folio), seen);
+}
+
+/* Index of the first of the @nr pinned pages that may not stay so, or @nr. */
+static __always_inline unsigned long gup_first_unpinnable(struct page **pages,
+							  unsigned long nr)
+{
+	struct gup_block_seen seen = { .block = ULONG_MAX };
+	unsigned long i = 0;
+	struct folio *folio;
+
+	while (i < nr) {
+		folio = page_folio(pages[i]);
+		if (!gup_folio_pinnable(folio, &seen))
+			break;
+		i += gup_same_folio_span(pages, nr, i, folio);
+	}
+	return i;
+}
+
 #ifdef CONFIG_MMU
 /*
  * ---------------------------------------------------------------------
@@ -394,6 +482,9 @@ struct gup_walk {
 	long done;			/* pages resolved so far */
 	struct dev_pagemap *pgmap;	/* cached ZONE_DEVICE lookup */
 	struct gup_pin_tally acquired;	/* pins not yet in the counter */
+	/* FOLL_LONGTERM: has a page that may not stay pinned been recorded? */
+	bool unpinnable;
+	struct gup_block_seen seen;	/* pageblock of the last such check */
 	/* Result of a successful lookup: */
 	struct page *page;		/* first page of the run (or NULL) */
 	unsigned long run;		/* pages in the run, grabbed already */
@@ -424,6 +515,8 @@ static __always_inline void gup_walk_init(struct gup_walk *w,
 	w->pgmap = NULL;
 	w->acquired.pgdat = NULL;
 	w->acquired.nr = 0;
+	w->unpinnable = false;
+	w->seen.block = ULONG_MAX;
 	w->page = NULL;
 	w->run = 0;
 	w->pte_clean = false;
@@ -550,12 +643,28 @@ static int gup_make_run_accessible(struct gup_walk *w)
 	return 0;
 }
 
+/*
+ * FOLL_LONGTERM: note whether the folio of @page, which is being
+ * recorded, may stay pinned.  Every recorded folio is looked at here (or
+ * in the small-page loop, or after follow_hugetlb_page()), so that a walk
+ * that saw none to migrate spares gup_run_longterm() a pass over the
+ * whole array.
+ */
+static __always_inline void gup_note_pinnable(struct gup_walk *w,
+					      struct page *page)
+{
+	if ((w->flags & FOLL_LONGTERM) &&
+	    !gup_folio_pinnable(page_folio(page), &w->seen))
+		w->unpinnable = true;
+}
+
 /* Store the run into the output arrays and move past it. */
 static __always_inline void gup_record_run(struct gup_walk *w)
 {
 	unsigned long run = w->run, addr = w->addr, i;
 	struct page *first = w->page;
 
+	gup_note_pinnable(w, first);
 	/*
 	 * One loop per array, each a plain store per page (plus a cache
 	 * flush where the architecture needs one), working from locals:
@@ -798,8 +907,9 @@ static int gup_absent_pte(struct gup_walk *w, pte_t pte)
  * the walk state (pin tally included) in locals, one pass per PTE.  The
  * first PTE that needs more (a large folio, which forms runs; no struct
  * page or the zero page, which is not counted; a fault) is left for
- * gup_present_pte().  @flags are @w's, passed so that the caller can
- * make FOLL_PIN a constant.
+ * gup_present_pte(), as is a folio that FOLL_LONGTERM will have to
+ * migrate: recording it there notes it.  @flags are @w's, passed so that
+ * the caller can make FOLL_PIN and FOLL_LONGTERM constants.
  *
  * Return: how many PTEs were taken and recorded.
  */
@@ -811,6 +921,7 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 	struct vm_area_struct *vma = w->vma;
 	struct page **pages = w->pages ? w->pages + w->done : NULL;
 	struct gup_pin_tally tally = w->acquired;
+	struct gup_block_seen seen = w->seen;
 	unsigned long n, i;
 
 	if (flags & GUP_PIN_NEEDS_ACCESS)
@@ -830,6 +941,10 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 		if (folio_test_large(folio) ||
 		    (!pte_write(pte) && gup_must_unshare(flags, page)))
 			break;
+		/* Not the zero page, which gup_plain_page() leaves out. */
+		if ((flags & FOLL_LONGTERM) &&
+		    !gup_nonzero_pinnable(folio, page_to_pfn(page), &seen))
+			break;
 		if (!gup_grab_locked(folio, page, 1, flags, true, &tally))
 			break;
 		/* Stored before the touch: @page need not live across a call. */
@@ -844,6 +959,7 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 	for (i = 0; w->vmas && i < n; i++)
 		w->vmas[w->done + i] = vma;
 	w->acquired = tally;
+	w->seen = seen;
 	w->done += n;
 	w->nr_left -= n;
 	w->addr += n * PAGE_SIZE;
@@ -851,17 +967,23 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 }
 
 /*
- * gup_small_ptes_as() with FOLL_PIN (and so not FOLL_GET) as a constant
- * either way: the pin tally costs nothing where nothing is pinned.
+ * gup_small_ptes_as() with FOLL_PIN (and so not FOLL_GET) and, for pins,
+ * FOLL_LONGTERM as constants either way: neither the pin tally nor the
+ * pinnability test costs anything where it has nothing to do.  Only pins
+ * are ever long term (gup_run_longterm() refuses anything else).
  */
 static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
 						    pte_t *ptep,
 						    unsigned long left)
 {
-	if (w->flags & FOLL_PIN)
+	unsigned int pin = (w->flags & ~FOLL_GET) | FOLL_PIN;
+
+	if (!(w->flags & FOLL_PIN))
 		return gup_small_ptes_as(w, ptep, left,
-					 (w->flags & ~FOLL_GET) | FOLL_PIN);
-	return gup_small_ptes_as(w, ptep, left, w->flags & ~FOLL_PIN);
+					 w->flags & ~(FOLL_PIN | FOLL_LONGTERM));
+	if (w->flags & FOLL_LONGTERM)
+		return gup_small_ptes_as(w, ptep, left, pin | FOLL_LONGTERM);
+	return gup_small_ptes_as(w, ptep, left, pin & ~FOLL_LONGTERM);
 }
 
 /*
@@ -1449,7 +1571,7 @@ unlock:
  * hugetlb fault code knows what hugetlb needs (waiting for migration,
  * FOLL_DUMP holes without page cache, unsharing).  FOLL_LONGTERM is kept
  * from it, where it would only make the grab fail on a movable huge page
- * (see gup_hugetlb_present()).
+ * (see gup_hugetlb_present()); the pages it took are checked here instead.
  */
 static int gup_hugetlb_fault(struct gup_walk *w)
 {
@@ -1466,6 +1588,9 @@ static int gup_hugetlb_fault(struct gup_walk *w)
 	if (ret < 0)
 		return ret;
 	got = ret - w->done;
+	if ((w->flags & FOLL_LONGTERM) &&
+	    gup_first_unpinnable(w->pages + w->done, got) != got)
+		w->unpinnable = true;
 	w->done = ret;
 	w->nr_left -= got;
 	/* Fewer: mmap_lock dropped, FOLL_NOWAIT, a dump hole, an error. */
@@ -1558,13 +1683,16 @@ static int gup_step(struct gup_walk *w)
  * One pass with mmap_lock held.  With @locked, a fault may release the
  * lock (reported through *@locked); the pass then ends early.
  *
+ * FOLL_LONGTERM: *@unpinnable is set if some page taken may not stay
+ * pinned (and left alone otherwise).
+ *
  * Return: pages resolved, possibly fewer than @nr_pages, or -errno when
  * none were.  0 is possible when the first page needs a fault retried.
  */
 static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int flags,
 			   struct page **pages, struct vm_area_struct **vmas,
-			   int *locked)
+			   int *locked, bool *unpinnable)
 {
 	struct gup_walk w __uninitialized;
 	int ret = 0;
@@ -1582,6 +1710,8 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 	gup_tally_flush(&w.acquired, NR_FOLL_PIN_ACQUIRED);
 	if (w.pgmap)
 		put_dev_pagemap(w.pgmap);
+	if (w.unpinnable)
+		*unpinnable = true;
 	if (w.done || ret > 0)
 		return w.done;
 	return ret;
@@ -1598,7 +1728,8 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
  * FOLL_TRIED, for as long as the fault keeps dropping the lock.
  */
 static long gup_relock_one(struct mm_struct *mm, unsigned long start,
-			   struct page **pages, unsigned int flags, int *locked)
+			   struct page **pages, unsigned int flags, int *locked,
+			   bool *unpinnable)
 {
 	long ret;
 
@@ -1610,7 +1741,7 @@ static long gup_relock_one(struct mm_struct *mm, unsigned long start,
 			return ret;
 		*locked = 1;
 		ret = gup_walk_pages(mm, start, 1, flags | FOLL_TRIED, pages,
-				     NULL, locked);
+				     NULL, locked, unpinnable);
 		if (*locked)
 			return ret;
 	}
@@ -1618,7 +1749,8 @@ static long gup_relock_one(struct mm_struct *mm, unsigned long start,
 
 static long gup_run_droppable(struct mm_struct *mm, unsigned long start,
 			      unsigned long nr_pages, struct page **pages,
-			      int *locked, unsigned int flags)
+			      int *locked, unsigned int flags,
+			      bool *unpinnable)
 {
 	bool dropped = false;
 	long done = 0;
@@ -1626,7 +1758,7 @@ static long gup_run_droppable(struct mm_struct *mm, unsigned long start,
 
 	for (;;) {
 		ret = gup_walk_pages(mm, start, nr_pages, flags, pages, NULL,
-				     locked);
+				     locked, unpinnable);
 		if (ret > 0) {
 			done += ret;
 			nr_pages -= ret;
@@ -1639,7 +1771,8 @@ static long gup_run_droppable(struct mm_struct *mm, unsigned long start,
 
 		/* A fault gave up mmap_lock: resume at the page it was on. */
 		dropped = true;
-		ret = gup_relock_one(mm, start, pages, flags, locked);
+		ret = gup_relock_one(mm, start, pages, flags, locked,
+				     unpinnable);
 		if (ret != 1)
 			break;
 		done++;
@@ -1671,10 +1804,11 @@ static bool gup_nommu_vma_ok(struct vm_area_struct *vma, unsigned int flags)
 	return vma->vm_flags & need;
 }
 
+/* Without migration, *@unpinnable never needs setting. */
 static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int flags,
 			   struct page **pages, struct vm_area_struct **vmas,
-			   int *locked)
+			   int *locked, bool *unpinnable)
 {
 	struct vm_area_struct *vma;
 	unsigned long i;
@@ -1697,9 +1831,11 @@ static long gup_walk_pages(struct mm_struct *mm, unsigned long start,
 
 static long gup_run_droppable(struct mm_struct *mm, unsigned long start,
 			      unsigned long nr_pages, struct page **pages,
-			      int *locked, unsigned int flags)
+			      int *locked, unsigned int flags,
+			      bool *unpinnable)
 {
-	return gup_walk_pages(mm, start, nr_pages, flags, pages, NULL, locked);
+	return gup_walk_pages(mm, start, nr_pages, flags, pages, NULL, locked,
+			      unpinnable);
 }
 
 #endif /* CONFIG_MMU */
@@ -1707,12 +1843,13 @@ static long gup_run_droppable(struct mm_struct *mm, unsigned long start,
 /*
  * The locked core shared by every entry point: @mm's mmap_lock is held
  * on entry; with @locked it may be dropped, which *@locked reports.
+ * @unpinnable is for FOLL_LONGTERM (see gup_walk_pages()), NULL without.
  * Inline: in the entry points most of its tests fold away.
  */
 static __always_inline long gup_run(struct mm_struct *mm, unsigned long start,
 				    unsigned long nr_pages, struct page **pages,
 				    struct vm_area_struct **vmas, int *locked,
-				    unsigned int flags)
+				    unsigned int flags, bool *unpinnable)
 {
 	if ((long)nr_pages <= 0)
 		return 0;
@@ -1728,8 +1865,9 @@ static __always_inline long gup_run(struct mm_struct *mm, unsigned long start,
 
 	if (!locked)
 		return gup_walk_pages(mm, start, nr_pages, flags, pages, vmas,
-				      NULL);
-	return gup_run_droppable(mm, start, nr_pages, pages, locked, flags);
+				      NULL, unpinnable);
+	return gup_run_droppable(mm, start, nr_pages, pages, locked, flags,
+				 unpinnable);
 }
 
 /*
@@ -1777,71 +1915,6 @@ static void gup_isolate_unpinnable(struct gup_unpinnable *u,
 	list_add_tail(&folio->lru, &u->isolated);
 	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
 			    folio_nr_pages(folio));
-}
-
-/*
- * The migratetype of the pageblock a scan looked at last: CMA and
- * isolated pageblocks must not hold long-term pins.  Reading it is an
- * out-of-line bitmap lookup, and small folios that sit next to each other
- * in memory share their pageblock, so a scan reads it once per pageblock
- * rather than once per folio.
- */
-struct gup_block_seen {
-	unsigned long block;	/* pfn >> pageblock_order, ULONG_MAX: none */
-	bool pinnable;
-};
-
-/* Does the pageblock of @folio allow long-term pins?  Asks @seen first. */
-static __always_inline bool gup_block_pinnable(struct folio *folio,
-					       struct gup_block_seen *seen)
-{
-#ifdef CONFIG_CMA
-	unsigned long pfn = folio_pfn(folio);
-	int mt;
-
-	if (pfn >> pageblock_order != seen->block) {
-		mt = get_pfnblock_flags_mask(&folio->page, pfn,
-					     MIGRATETYPE_MASK);
-		seen->block = pfn >> pageblock_order;
-		seen->pinnable = mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE;
-	}
-	return seen->pinnable;
-#else
-	return true;
-#endif
-}
-
-/* folio_is_longterm_pinnable(), with the pageblock test through @seen. */
-static __always_inline bool gup_folio_pinnable(struct folio *folio,
-					       struct gup_block_seen *seen)
-{
-	if (!gup_block_pinnable(folio, seen))
-		return false;
-	/*
-	 * The zero page is never really pinned; device coherent memory and
-	 * ZONE_MOVABLE must stay free to move.
-	 */
-	if (is_zero_folio(folio))
-		return true;
-	return !folio_is_device_coherent(folio) &&
-	       folio_zonenum(folio) != ZONE_MOVABLE;
-}
-
-/* Index of the first of the @nr pinned pages that may not stay so, or @nr. */
-static __always_inline unsigned long gup_first_unpinnable(struct page **pages,
-							  unsigned long nr)
-{
-	struct gup_block_seen seen = { .block = ULONG_MAX };
-	unsigned long i = 0;
-	struct folio *folio;
-
-	while (i < nr) {
-		folio = page_folio(pages[i]);
-		if (!gup_folio_pinnable(folio, &seen))
-			break;
-		i += gup_same_folio_span(pages, nr, i, folio);
-	}
-	return i;
 }
 
 /*
@@ -1974,7 +2047,9 @@ static int gup_relock(struct mm_struct *mm, int *locked)
 /*
  * gup_run() plus the FOLL_LONGTERM contract: pin, and if some pages may
  * not be pinned long term, migrate them and start over, until all of
- * them can stay pinned or migration fails.
+ * them can stay pinned or migration fails.  The walk checks each folio
+ * as it records it; only when it saw one to move are the pinned pages
+ * gone over again, to find and isolate them all.
  */
 static long gup_run_longterm(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, struct page **pages,
@@ -1982,6 +2057,7 @@ static long gup_run_longterm(struct mm_struct *mm, unsigned long start,
 			     unsigned int flags)
 {
 	unsigned int memalloc;
+	bool unpinnable;
 	long pinned = 0;
 	long ret;
 
@@ -1994,13 +2070,15 @@ static long gup_run_longterm(struct mm_struct *mm, unsigned long start,
 		ret = gup_relock(mm, locked);
 		if (ret)
 			break;
+		unpinnable = false;
 		pinned = gup_run(mm, start, nr_pages, pages, vmas, locked,
-				 flags);
+				 flags, &unpinnable);
 		if (pinned <= 0) {
 			ret = pinned;
 			break;
 		}
-		ret = gup_ensure_longterm_pinnable(pages, pinned);
+		if (unpinnable)
+			ret = gup_ensure_longterm_pinnable(pages, pinned);
 	} while (ret == -EAGAIN);
 	memalloc_pin_restore(memalloc);
 
@@ -2018,7 +2096,7 @@ static __always_inline long gup_run_any(struct mm_struct *mm,
 	if (flags & FOLL_LONGTERM)
 		return gup_run_longterm(mm, start, nr_pages, pages, vmas,
 					locked, flags);
-	return gup_run(mm, start, nr_pages, pages, vmas, locked, flags);
+	return gup_run(mm, start, nr_pages, pages, vmas, locked, flags, NULL);
 }
 
 /*
@@ -2344,7 +2422,7 @@ long populate_vma_page_range(struct vm_area_struct *vma, unsigned long start,
 		flags |= FOLL_FORCE;
 
 	ret = gup_walk_pages(vma->vm_mm, start, nr_pages, flags, NULL, NULL,
-			     locked);
+			     locked, NULL);
 	lru_add_drain();
 	return ret;
 }
@@ -2382,7 +2460,7 @@ long faultin_vma_page_range(struct vm_area_struct *vma,
 		return -EINVAL;
 
 	ret = gup_walk_pages(vma->vm_mm, start, nr_pages, flags, NULL, NULL,
-			     locked);
+			     locked, NULL);
 	lru_add_drain();
 	return ret;
 }
@@ -2608,7 +2686,7 @@ struct page *get_dump_page(unsigned long addr)
 	if (mmap_read_lock_killable(current->mm))
 		return NULL;
 	ret = gup_run(current->mm, addr, 1, &page, NULL, &locked,
-		      FOLL_DUMP | FOLL_FORCE | FOLL_GET);
+		      FOLL_DUMP | FOLL_FORCE | FOLL_GET, NULL);
 	gup_unlock_if_held(current->mm, locked);
 	return ret == 1 ? page : NULL;
 }

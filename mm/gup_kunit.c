@@ -879,47 +879,69 @@ static void gup_test_zero_page_pin(struct kunit *test)
 /* ---------------------------------------------------------------------- */
 
 /*
- * A long-term pin must not leave a page in ZONE_MOVABLE: such pages are
- * migrated first, keep their contents, and the mapping follows the move.
+ * Pin the @n mapped pages from @addr for the long term, with one
+ * pin_user_pages(FOLL_WRITE) call, and expect the pages that were in
+ * ZONE_MOVABLE to have been migrated first: every page returned may stay
+ * pinned, has the first word it had, and the mapping follows the move.
+ * Skips the case when no page of the range is in ZONE_MOVABLE.
  */
-static void gup_test_longterm_movable(struct kunit *test)
+static void gup_test_longterm_moves(struct kunit *test, unsigned long addr,
+				    long n)
 {
-	struct gupk_refs *pin = gupk_refs(test, GUP_TEST_PAGES, true);
-	struct page *old[GUP_TEST_PAGES];
-	unsigned long addr;
-	int i, movable = 0;
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	struct page **old;
+	long i, movable = 0;
+	u64 *word;
 
 	if (!IS_ENABLED(CONFIG_MIGRATION))
 		kunit_skip(test, "needs CONFIG_MIGRATION");
-	addr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE,
-			 MAP_POPULATE);
-	gupk_fill(test, addr, GUP_TEST_PAGES, 14);
-	for (i = 0; i < GUP_TEST_PAGES; i++) {
+	old = kunit_kcalloc(test, n, sizeof(*old), GFP_KERNEL);
+	word = kunit_kcalloc(test, n, sizeof(*word), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_ASSERT_NOT_NULL(test, word);
+	for (i = 0; i < n; i++) {
 		old[i] = gup_test_mapped(addr + i * PAGE_SIZE);
 		KUNIT_ASSERT_NOT_NULL(test, old[i]);
+		word[i] = gupk_page_word(old[i]);
 		movable += page_zonenum(old[i]) == ZONE_MOVABLE;
 	}
 	if (!movable)
-		kunit_skip(test, "no user page in ZONE_MOVABLE (boot with movablecore=)");
+		kunit_skip(test, "no page in ZONE_MOVABLE (boot with movablecore=)");
 
 	mmap_read_lock(current->mm);
-	gupk_took(pin, pin_user_pages(addr, GUP_TEST_PAGES,
-				      FOLL_WRITE | FOLL_LONGTERM,
+	gupk_took(pin, pin_user_pages(addr, n, FOLL_WRITE | FOLL_LONGTERM,
 				      pin->pages, NULL));
 	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_EQ(test, pin->nr, (long)GUP_TEST_PAGES);
+	KUNIT_ASSERT_EQ(test, pin->nr, n);
 
-	for (i = 0; i < GUP_TEST_PAGES; i++) {
+	for (i = 0; i < n; i++) {
 		struct page *page = pin->pages[i];
 
 		KUNIT_EXPECT_NE(test, page_zonenum(page), ZONE_MOVABLE);
+		KUNIT_EXPECT_TRUE(test, folio_is_longterm_pinnable(page_folio(page)));
 		if (page_zonenum(old[i]) == ZONE_MOVABLE)
 			KUNIT_EXPECT_PTR_NE(test, page, old[i]);
-		KUNIT_EXPECT_EQ(test, gupk_page_word(page),
-				gupk_tag(14, i));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), word[i]);
 		KUNIT_EXPECT_PTR_EQ(test, page,
 				    gup_test_mapped(addr + i * PAGE_SIZE));
 	}
+}
+
+/*
+ * Small anonymous folios after the zero page.  The write fault that
+ * replaces the zero page is not allowed a movable page, so the walk
+ * starts with a page that may stay pinned, and then meets the others in
+ * its small-page loop, which has to notice them on its own.
+ */
+static void gup_test_longterm_movable(struct kunit *test)
+{
+	unsigned long addr;
+	u64 val;
+
+	addr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
+	KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)addr), 0);
+	gupk_fill_range(test, addr, 1, GUP_TEST_PAGES - 1, 14);
+	gup_test_longterm_moves(test, addr, GUP_TEST_PAGES);
 }
 
 static void gup_test_undax_release(struct kunit_resource *res)
@@ -1484,6 +1506,41 @@ static void gup_test_hugetlb_pud_longterm(struct kunit *test)
 }
 
 /*
+ * A PMD-mapped THP, which the walk records as one run, and checks as one
+ * folio, for FOLL_LONGTERM.
+ */
+static void gup_test_longterm_movable_thp(struct kunit *test)
+{
+	struct folio *folio;
+	unsigned long addr = gup_test_thp(test, &folio);
+
+	gup_test_longterm_moves(test, addr, HPAGE_PMD_NR);
+}
+
+/*
+ * Two present hugetlb pages, each taken by the walk's own hugetlb lookup
+ * as one run.
+ */
+static void gup_test_longterm_movable_hugetlb(struct kunit *test)
+{
+	unsigned long hsize = kunit_user_hugetlb_size();
+	unsigned long n = 2 * (hsize >> PAGE_SHIFT);
+	struct file *file;
+	unsigned long addr;
+
+	if (!hsize)
+		kunit_skip(test, "no hugetlb support");
+	file = kunit_user_hugetlb_file(test, 2 * hsize);
+	if (PTR_ERR_OR_ZERO(file) == -ENOMEM)
+		kunit_skip(test, "no free huge page (boot with hugepages=)");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	gupk_fill(test, addr, n, 27);
+	gup_test_longterm_moves(test, addr, n);
+}
+
+/*
  * A read of an untouched THP-sized region with THP enabled maps the huge
  * zero page; GUP returns its subpages, all zeroes.
  */
@@ -1945,6 +2002,8 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_hugetlb_hole),
 	KUNIT_CASE(gup_test_hugetlb_pud),
 	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
+	KUNIT_CASE(gup_test_longterm_movable_thp),
+	KUNIT_CASE(gup_test_longterm_movable_hugetlb),
 	KUNIT_CASE(gup_test_huge_zero_page),
 	KUNIT_CASE(gup_test_devmap),
 	KUNIT_CASE(gup_test_secretmem),
