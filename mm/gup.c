@@ -664,7 +664,9 @@ static __always_inline void gup_record_run(struct gup_walk *w)
 	unsigned long run = w->run, addr = w->addr, i;
 	struct page *first = w->page;
 
-	gup_note_pinnable(w, first);
+	/* An empty run (a batch's end) has no page of its own to check. */
+	if (run)
+		gup_note_pinnable(w, first);
 	/*
 	 * One loop per array, each a plain store per page (plus a cache
 	 * flush where the architecture needs one), working from locals:

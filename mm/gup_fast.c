@@ -588,7 +588,8 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
  * After it, as there, @page must still be its own folio (else the
  * references go back and the PTE is left to take_pte_run()), and
  * gup_account_pins() corrects the bias if @page became a head meanwhile.
- * Only ordinary pages come here, never ZONE_DEVICE ones.
+ * No page behind a devmap PTE comes here; device coherent pages, mapped
+ * by plain PTEs, are taken and given back like any other.
  */
 static __always_inline bool grab_small_page(struct page *page,
 					    unsigned int flags,

@@ -879,18 +879,21 @@ static void gup_test_zero_page_pin(struct kunit *test)
 /* ---------------------------------------------------------------------- */
 
 /*
- * Pin the @n mapped pages from @addr for the long term, with one
+ * Pin the @n pages from @addr for the long term, with one
  * pin_user_pages(FOLL_WRITE) call, and expect the pages that were in
  * ZONE_MOVABLE to have been migrated first: every page returned may stay
- * pinned, has the first word it had, and the mapping follows the move.
- * Skips the case when no page of the range is in ZONE_MOVABLE.
+ * pinned, has the first word it had, and the mappings follow the move.
+ * The pages are looked at beforehand at @seen, which is @addr or another
+ * mapping of the same file pages (when those at @addr are not mapped
+ * yet).  Skips the case when no page is in ZONE_MOVABLE, or when there is
+ * no memory outside it to move them to.
  */
 static void gup_test_longterm_moves(struct kunit *test, unsigned long addr,
-				    long n)
+				    unsigned long seen, long n)
 {
 	struct gupk_refs *pin = gupk_refs(test, n, true);
 	struct page **old;
-	long i, movable = 0;
+	long i, ret, movable = 0;
 	u64 *word;
 
 	if (!IS_ENABLED(CONFIG_MIGRATION))
@@ -900,7 +903,7 @@ static void gup_test_longterm_moves(struct kunit *test, unsigned long addr,
 	KUNIT_ASSERT_NOT_NULL(test, old);
 	KUNIT_ASSERT_NOT_NULL(test, word);
 	for (i = 0; i < n; i++) {
-		old[i] = gup_test_mapped(addr + i * PAGE_SIZE);
+		old[i] = gup_test_mapped(seen + i * PAGE_SIZE);
 		KUNIT_ASSERT_NOT_NULL(test, old[i]);
 		word[i] = gupk_page_word(old[i]);
 		movable += page_zonenum(old[i]) == ZONE_MOVABLE;
@@ -909,10 +912,13 @@ static void gup_test_longterm_moves(struct kunit *test, unsigned long addr,
 		kunit_skip(test, "no page in ZONE_MOVABLE (boot with movablecore=)");
 
 	mmap_read_lock(current->mm);
-	gupk_took(pin, pin_user_pages(addr, n, FOLL_WRITE | FOLL_LONGTERM,
-				      pin->pages, NULL));
+	ret = gupk_took(pin, pin_user_pages(addr, n,
+					    FOLL_WRITE | FOLL_LONGTERM,
+					    pin->pages, NULL));
 	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_EQ(test, pin->nr, n);
+	if (ret == -ENOMEM)
+		kunit_skip(test, "no memory outside ZONE_MOVABLE to migrate to");
+	KUNIT_ASSERT_EQ(test, ret, n);
 
 	for (i = 0; i < n; i++) {
 		struct page *page = pin->pages[i];
@@ -924,6 +930,8 @@ static void gup_test_longterm_moves(struct kunit *test, unsigned long addr,
 		KUNIT_EXPECT_EQ(test, gupk_page_word(page), word[i]);
 		KUNIT_EXPECT_PTR_EQ(test, page,
 				    gup_test_mapped(addr + i * PAGE_SIZE));
+		KUNIT_EXPECT_PTR_EQ(test, page,
+				    gup_test_mapped(seen + i * PAGE_SIZE));
 	}
 }
 
@@ -941,7 +949,7 @@ static void gup_test_longterm_movable(struct kunit *test)
 	addr = gupk_anon(test, GUP_TEST_PAGES, PROT_READ | PROT_WRITE, 0);
 	KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)addr), 0);
 	gupk_fill_range(test, addr, 1, GUP_TEST_PAGES - 1, 14);
-	gup_test_longterm_moves(test, addr, GUP_TEST_PAGES);
+	gup_test_longterm_moves(test, addr, addr, GUP_TEST_PAGES);
 }
 
 static void gup_test_undax_release(struct kunit_resource *res)
@@ -1514,30 +1522,51 @@ static void gup_test_longterm_movable_thp(struct kunit *test)
 	struct folio *folio;
 	unsigned long addr = gup_test_thp(test, &folio);
 
-	gup_test_longterm_moves(test, addr, HPAGE_PMD_NR);
+	gup_test_longterm_moves(test, addr, addr, HPAGE_PMD_NR);
 }
 
 /*
- * Two present hugetlb pages, each taken by the walk's own hugetlb lookup
- * as one run.
+ * @nr hugetlb pages in the page cache, written through one mapping and
+ * pinned through the same one or, with @other, through a second mapping
+ * that has not touched them yet.  Present, they are taken by the walk's
+ * own hugetlb lookup, one run each; not mapped yet, they are faulted in
+ * by follow_hugetlb_page(), whose pages the walk checks after it.
  */
-static void gup_test_longterm_movable_hugetlb(struct kunit *test)
+static void gup_test_longterm_hugetlb_at(struct kunit *test, bool other,
+					 unsigned long nr)
 {
 	unsigned long hsize = kunit_user_hugetlb_size();
-	unsigned long n = 2 * (hsize >> PAGE_SHIFT);
+	unsigned long n = nr * (hsize >> PAGE_SHIFT);
 	struct file *file;
-	unsigned long addr;
+	unsigned long w, r;
 
 	if (!hsize)
 		kunit_skip(test, "no hugetlb support");
-	file = kunit_user_hugetlb_file(test, 2 * hsize);
+	file = kunit_user_hugetlb_file(test, nr * hsize);
 	if (PTR_ERR_OR_ZERO(file) == -ENOMEM)
 		kunit_skip(test, "no free huge page (boot with hugepages=)");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	addr = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,
-			     MAP_SHARED);
-	gupk_fill(test, addr, n, 27);
-	gup_test_longterm_moves(test, addr, n);
+	w = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE, MAP_SHARED);
+	gupk_fill(test, w, n, 27);
+	r = other ? gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,
+				  MAP_SHARED) : w;
+	if (other)
+		KUNIT_ASSERT_NULL(test, gup_test_mapped(r));
+	gup_test_longterm_moves(test, r, w, n);
+}
+
+static void gup_test_longterm_movable_hugetlb(struct kunit *test)
+{
+	gup_test_longterm_hugetlb_at(test, false, 2);
+}
+
+/*
+ * Twice as many huge pages as the case before, whose pages, migrated out
+ * of ZONE_MOVABLE, went back to the pool and may be handed out first.
+ */
+static void gup_test_longterm_movable_hugetlb_fault(struct kunit *test)
+{
+	gup_test_longterm_hugetlb_at(test, true, 4);
 }
 
 /*
@@ -2004,6 +2033,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
 	KUNIT_CASE(gup_test_longterm_movable_thp),
 	KUNIT_CASE(gup_test_longterm_movable_hugetlb),
+	KUNIT_CASE(gup_test_longterm_movable_hugetlb_fault),
 	KUNIT_CASE(gup_test_huge_zero_page),
 	KUNIT_CASE(gup_test_devmap),
 	KUNIT_CASE(gup_test_secretmem),
