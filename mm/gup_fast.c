@@ -923,16 +923,16 @@ static void gup_fast_walk_range(struct gup_fast_walk *w)
 	/* The _irqsave form: the *_fast_only entries may run in IRQ context. */
 	local_irq_save(irqflags);
 	walk_range(w);
+	/* Before interrupts are back: the counter's cheaper update. */
+	if (pin)
+		gup_tally_flush_irqoff(&w->acquired, NR_FOLL_PIN_ACQUIRED);
 	local_irq_restore(irqflags);
 
 	put_dev_pagemap(w->pgmap);
 	w->pgmap = NULL;
 
-	if (pin) {
-		gup_tally_flush(&w->acquired, NR_FOLL_PIN_ACQUIRED);
-		if (read_seqcount_retry(&w->mm->write_protect_seq, seq))
-			gup_fast_undo(w, 0);
-	}
+	if (pin && read_seqcount_retry(&w->mm->write_protect_seq, seq))
+		gup_fast_undo(w, 0);
 	gup_fast_check_pins(w);
 }
 

@@ -46,6 +46,19 @@ static inline void gup_tally_flush(struct gup_pin_tally *t,
 }
 
 /*
+ * gup_tally_flush() for a caller that has interrupts disabled, which lets
+ * the per-CPU counter take its cheaper, non-atomic update.
+ */
+static inline void gup_tally_flush_irqoff(struct gup_pin_tally *t,
+					  enum node_stat_item item)
+{
+	lockdep_assert_irqs_disabled();
+	if (t->nr)
+		__mod_node_page_state(t->pgdat, item, t->nr);
+	t->nr = 0;
+}
+
+/*
  * Count @nr pins of @folio into @t.  The node is compared first: it only
  * changes with the first pin of a tally or a pin on another node, so the
  * common case is a compare and an add.  Not marked unlikely: a one-page
