@@ -484,7 +484,6 @@ struct gup_walk {
 	struct gup_pin_tally acquired;	/* pins not yet in the counter */
 	/* FOLL_LONGTERM: has a page that may not stay pinned been recorded? */
 	bool unpinnable;
-	struct gup_block_seen seen;	/* pageblock of the last such check */
 	/* Result of a successful lookup: */
 	struct page *page;		/* first page of the run (or NULL) */
 	unsigned long run;		/* pages in the run, grabbed already */
@@ -516,7 +515,6 @@ static __always_inline void gup_walk_init(struct gup_walk *w,
 	w->acquired.pgdat = NULL;
 	w->acquired.nr = 0;
 	w->unpinnable = false;
-	w->seen.block = ULONG_MAX;
 	w->page = NULL;
 	w->run = 0;
 	w->pte_clean = false;
@@ -648,13 +646,14 @@ static int gup_make_run_accessible(struct gup_walk *w)
  * recorded, may stay pinned.  Every recorded folio is looked at here (or
  * in the small-page loop, or after follow_hugetlb_page()), so that a walk
  * that saw none to migrate spares gup_run_longterm() a pass over the
- * whole array.
+ * whole array.  Runs are few enough not to need the pageblock cache
+ * of the small-page loop: the test stays short and in line.
  */
 static __always_inline void gup_note_pinnable(struct gup_walk *w,
 					      struct page *page)
 {
 	if ((w->flags & FOLL_LONGTERM) &&
-	    !gup_folio_pinnable(page_folio(page), &w->seen))
+	    !folio_is_longterm_pinnable(page_folio(page)))
 		w->unpinnable = true;
 }
 
@@ -923,7 +922,7 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 	struct vm_area_struct *vma = w->vma;
 	struct page **pages = w->pages ? w->pages + w->done : NULL;
 	struct gup_pin_tally tally = w->acquired;
-	struct gup_block_seen seen = w->seen;
+	struct gup_block_seen seen = { .block = ULONG_MAX };
 	unsigned long n, i;
 
 	if (flags & GUP_PIN_NEEDS_ACCESS)
@@ -961,7 +960,6 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 	for (i = 0; w->vmas && i < n; i++)
 		w->vmas[w->done + i] = vma;
 	w->acquired = tally;
-	w->seen = seen;
 	w->done += n;
 	w->nr_left -= n;
 	w->addr += n * PAGE_SIZE;
