@@ -79,7 +79,7 @@ struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 	struct gup_pin_tally acquired = {};
 	struct folio *folio;
 
-	if (!gup_grab_folio(page, refs, flags, true, &acquired, &folio))
+	if (!gup_grab_folio(page, refs, flags, true, false, &acquired, &folio))
 		return NULL;
 	gup_tally_flush(&acquired, NR_FOLL_PIN_ACQUIRED);
 	return folio;

@@ -187,7 +187,8 @@ static __always_inline bool grab_run(struct gup_fast_walk *w,
 	unsigned long n = *want, span;
 	struct folio *folio;
 
-	if (!gup_grab_folio(page, n, flags, !leaf, &w->acquired, &folio))
+	if (!gup_grab_folio(page, n, flags, !leaf, false, &w->acquired,
+			    &folio))
 		return false;
 	if (!leaf && unlikely(gup_page_is_secretmem(folio))) {
 		gup_folio_unref(folio, n, flags);
@@ -204,6 +205,13 @@ static __always_inline bool grab_run(struct gup_fast_walk *w,
 	return true;
 }
 
+/* Mark @folio referenced, skipping the locked bit operation if it is. */
+static __always_inline void note_referenced(struct folio *folio)
+{
+	if (!folio_test_referenced(folio))
+		folio_set_referenced(folio);
+}
+
 /* Append @n pages starting at @page (all in @folio) to the result. */
 static __always_inline void record_run(struct gup_fast_walk *w,
 				       struct folio *folio, struct page *page,
@@ -217,9 +225,7 @@ static __always_inline void record_run(struct gup_fast_walk *w,
 	for (i = 1; i < n; i++)
 		slot[i] = nth_page(page, i);
 	w->nr += n;
-	/* Usually set already: skip the locked bit operation then. */
-	if (!folio_test_referenced(folio))
-		folio_set_referenced(folio);
+	note_referenced(folio);
 }
 
 /*
@@ -581,45 +587,6 @@ static __always_inline unsigned long take_pte_run(struct gup_fast_walk *w,
 }
 
 /*
- * gup_grab_folio() for one @page that page_seems_compound() has just
- * found small.  That look stands in for the one gup_try_get_folio() would
- * take before its update: the folio is taken to be @page itself and a pin
- * to need the full bias, so nothing is read again before the update.
- * After it, as there, @page must still be its own folio (else the
- * references go back and the PTE is left to take_pte_run()), and
- * gup_account_pins() corrects the bias if @page became a head meanwhile.
- * No page behind a devmap PTE comes here; device coherent pages, mapped
- * by plain PTEs, are taken and given back like any other.
- */
-static __always_inline bool grab_small_page(struct page *page,
-					    unsigned int flags,
-					    struct gup_pin_tally *tally,
-					    struct folio **foliop)
-{
-	/* What page_folio() gives for a page that is not a tail. */
-	struct folio *folio = (struct folio *)page;
-	int count = 1;
-
-	*foliop = folio;
-	if (flags & FOLL_PIN) {
-		if (is_zero_page(page))
-			return true;
-		if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
-			return false;
-		count = GUP_PIN_COUNTING_BIAS;
-	}
-	if (unlikely(!folio_ref_try_add_rcu(folio, count)))
-		return false;
-	if (unlikely(page_folio(page) != folio)) {
-		folio_put_refs(folio, count);
-		return false;
-	}
-	if (flags & FOLL_PIN)
-		gup_account_pins(folio, 1, 0, tally);
-	return true;
-}
-
-/*
  * The plain small pages of a table, the bulk of most walks, one PTE at a
  * time with the output slot and the pin tally in locals: take the @left
  * PTEs from @ptep on for as long as each maps an ordinary page that does
@@ -650,7 +617,7 @@ static __always_inline unsigned long take_small_ptes_as(struct gup_fast_walk *w,
 		VM_WARN_ON_ONCE(!pfn_valid(pte_pfn(pte)));
 		page = pte_page(pte);
 		if (page_seems_compound(page) ||
-		    !grab_small_page(page, flags, &tally, &folio))
+		    !gup_grab_folio(page, 1, flags, true, true, &tally, &folio))
 			break;
 		if (unlikely(gup_page_is_secretmem(folio)) ||
 		    !pte_same(ptep_get_lockless(ptep + n), pte) ||
@@ -660,8 +627,7 @@ static __always_inline unsigned long take_small_ptes_as(struct gup_fast_walk *w,
 			break;
 		}
 		slot[n] = page;
-		if (!folio_test_referenced(folio))
-			folio_set_referenced(folio);
+		note_referenced(folio);
 	}
 	w->acquired = tally;
 	w->nr += n;
@@ -671,9 +637,9 @@ static __always_inline unsigned long take_small_ptes_as(struct gup_fast_walk *w,
 }
 
 /*
- * take_small_ptes_as() with FOLL_PIN a constant, set or clear.  Out of
- * line: its setup would otherwise weigh on every one-page call, which
- * never comes here.
+ * take_small_ptes_as() with FOLL_PIN and FOLL_GET constants (a walk has
+ * exactly one of them).  Out of line: its setup would otherwise weigh on
+ * every one-page call, which never comes here.
  */
 static noinline unsigned long take_small_ptes(struct gup_fast_walk *w,
 					      pte_t *ptep, unsigned long left,
@@ -682,7 +648,8 @@ static noinline unsigned long take_small_ptes(struct gup_fast_walk *w,
 	if (flags & FOLL_PIN)
 		return take_small_ptes_as(w, ptep, left,
 					  (flags & ~FOLL_GET) | FOLL_PIN);
-	return take_small_ptes_as(w, ptep, left, flags & ~FOLL_PIN);
+	return take_small_ptes_as(w, ptep, left,
+				  (flags & ~FOLL_PIN) | FOLL_GET);
 }
 
 /*

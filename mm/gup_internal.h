@@ -93,13 +93,17 @@ static __always_inline unsigned long gup_folio_head_bit(struct folio *folio)
  * small one @refs * @small_mult (a pin's bias, added in the same atomic
  * update); *@head tells which of the two the folio was taken for, as
  * gup_folio_head_bit() read it before the update (0 if @small_mult is 1).
+ * A caller that has just found @page neither head nor tail passes
+ * @seen_small: that look stands for this one, the folio is @page itself,
+ * and nothing is read before the update; if the look was stale, nothing
+ * is taken and the caller looks again.
  * Returns whether references were taken, on the folio left in *@foliop.
  * (A bool, not the folio or NULL: after inlining the caller's test of
  * the result folds away; a pointer would be tested again, as the kernel
  * does not let the compiler assume a dereferenced pointer is non-NULL.)
  */
 static __always_inline bool gup_try_get_folio(struct page *page, int refs,
-					      int small_mult,
+					      int small_mult, bool seen_small,
 					      unsigned long *head,
 					      struct folio **foliop)
 {
@@ -107,10 +111,14 @@ static __always_inline bool gup_try_get_folio(struct page *page, int refs,
 	int count;
 
 	for (;;) {
-		folio = page_folio(page);
+		/* What page_folio() gives for a page that is not a tail. */
+		folio = seen_small ? (struct folio *)page : page_folio(page);
 		*foliop = folio;
 		/* Plain references (@small_mult 1) need not look. */
-		*head = small_mult == 1 ? 0 : gup_folio_head_bit(folio);
+		if (seen_small || small_mult == 1)
+			*head = 0;
+		else
+			*head = gup_folio_head_bit(folio);
 		count = *head ? refs : refs * small_mult;
 		/*
 		 * An underflowed count is somebody else's bug; only debug
@@ -124,6 +132,8 @@ static __always_inline bool gup_try_get_folio(struct page *page, int refs,
 		/* Lost a race with a split: give back and look again. */
 		if (!put_devmap_managed_page_refs(&folio->page, count))
 			folio_put_refs(folio, count);
+		if (seen_small)
+			return false;
 	}
 }
 
@@ -162,17 +172,20 @@ static __always_inline void gup_account_pins(struct folio *folio, int refs,
  * folio or NULL where this returns true or false and leaves the folio in
  * *@foliop.  Pins are counted into @tally.  A caller that knows @page is
  * not the shared zero page (a huge leaf never maps it) passes @maybe_zero
- * false and skips that test.
+ * false and skips that test; one that has just found @page small passes
+ * @seen_small (see gup_try_get_folio()).
  */
 static __always_inline bool gup_grab_folio(struct page *page, int refs,
 					   unsigned int flags, bool maybe_zero,
+					   bool seen_small,
 					   struct gup_pin_tally *tally,
 					   struct folio **foliop)
 {
 	unsigned long head;
 
 	if (flags & FOLL_GET)
-		return gup_try_get_folio(page, refs, 1, &head, foliop);
+		return gup_try_get_folio(page, refs, 1, seen_small, &head,
+					 foliop);
 	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
 		return false;
 	/* The zero page is everywhere and never freed: no pin accounting. */
@@ -184,8 +197,8 @@ static __always_inline bool gup_grab_folio(struct page *page, int refs,
 	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
 		return false;
 
-	if (!gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, &head,
-			       foliop))
+	if (!gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, seen_small,
+			       &head, foliop))
 		return false;
 	gup_account_pins(*foliop, refs, head, tally);
 	return true;
