@@ -729,19 +729,30 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * *_offset_lockless() helpers let architectures with folded levels index
  * from the snapshot instead of re-reading memory.  Each function returns
  * the address the walk goes on from (the end of what its entry covers,
- * clipped to the range), or 0 to stop.  In the leaf tests the inline
- * checks are or-ed into one branch, and pmd_huge() / pud_huge(),
- * out-of-line calls on some architectures, come last.
+ * clipped to the range), or 0 to stop.
+ *
+ * The leaf tests or their inline checks into one branch and do without
+ * pmd_huge() and pud_huge(), which are out-of-line calls.  On every
+ * architecture with HAVE_FAST_GUP in 6.1, pmd_leaf() and pud_leaf() of a
+ * present entry already answer yes wherever those do (sh defines neither:
+ * both are 0 there), hugetlb entries included.  DEBUG_VM checks that on
+ * each entry the walk descends through; missing a leaf would make the walk
+ * read a huge page as a page table.
  */
 static bool pmd_is_gup_leaf(pmd_t pmd)
 {
-	return (pmd_leaf(pmd) | pmd_trans_huge(pmd) | pmd_devmap(pmd)) ||
-	       pmd_huge(pmd);
+	bool leaf = pmd_leaf(pmd) | pmd_trans_huge(pmd) | pmd_devmap(pmd);
+
+	VM_WARN_ON_ONCE(!leaf && pmd_huge(pmd));
+	return leaf;
 }
 
 static bool pud_is_gup_leaf(pud_t pud)
 {
-	return (pud_leaf(pud) | pud_devmap(pud)) || pud_huge(pud);
+	bool leaf = pud_leaf(pud) | pud_devmap(pud);
+
+	VM_WARN_ON_ONCE(!leaf && pud_huge(pud));
+	return leaf;
 }
 
 static unsigned long walk_pmd(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
