@@ -382,58 +382,6 @@ static __always_inline void gup_note_mm_pinned(struct mm_struct *mm)
  */
 
 /*
- * The migratetype of the pageblock a scan looked at last: CMA and
- * isolated pageblocks must not hold long-term pins.  Reading it is an
- * out-of-line bitmap lookup, and small folios that sit next to each other
- * in memory share their pageblock, so a scan reads it once per pageblock
- * rather than once per folio.
- */
-struct gup_block_seen {
-	unsigned long block;	/* pfn >> pageblock_order, ULONG_MAX: none */
-	bool pinnable;
-};
-
-/*
- * Does the pageblock of @pfn, whose struct page is @page, allow long-term
- * pins?  Asks @seen first.
- */
-static __always_inline bool gup_block_pinnable(struct page *page,
-					       unsigned long pfn,
-					       struct gup_block_seen *seen)
-{
-#ifdef CONFIG_CMA
-	int mt;
-
-	if (pfn >> pageblock_order != seen->block) {
-		mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
-		seen->block = pfn >> pageblock_order;
-		seen->pinnable = mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE;
-	}
-	return seen->pinnable;
-#else
-	return true;
-#endif
-}
-
-/*
- * folio_is_longterm_pinnable() for @folio, which starts at @pfn and is not
- * the zero page, with the pageblock test through @seen.  Device coherent
- * memory and ZONE_MOVABLE must stay free to move.  Without migration
- * nothing could be moved, and every folio qualifies.
- */
-static __always_inline bool gup_nonzero_pinnable(struct folio *folio,
-						 unsigned long pfn,
-						 struct gup_block_seen *seen)
-{
-	if (!IS_ENABLED(CONFIG_MIGRATION))
-		return true;
-	if (!gup_block_pinnable(&folio->page, pfn, seen))
-		return false;
-	return !folio_is_device_coherent(folio) &&
-	       folio_zonenum(folio) != ZONE_MOVABLE;
-}
-
-/*
  * folio_is_longterm_pinnable(), with the pageblock test through @seen:
  * the zero page is never really pinned, and never in a CMA or isolated
  * pageblock either.
@@ -443,7 +391,7 @@ static __always_inline bool gup_folio_pinnable(struct folio *folio,
 {
 	if (is_zero_folio(folio))
 		return true;
-	return gup_nonzero_pinnable(folio, folio_pfn(folio), seen);
+	return gup_nonzero_pinnable(&folio->page, folio_pfn(folio), seen);
 }
 
 /* Index of the first of the @nr pinned pages that may not stay so, or @nr. */
@@ -653,7 +601,7 @@ static __always_inline void gup_note_pinnable(struct gup_walk *w,
 					      struct page *page)
 {
 	if ((w->flags & FOLL_LONGTERM) &&
-	    !folio_is_longterm_pinnable(page_folio(page)))
+	    !gup_folio_pinnable(page_folio(page), NULL))
 		w->unpinnable = true;
 }
 
@@ -944,7 +892,7 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 			break;
 		/* Not the zero page, which gup_plain_page() leaves out. */
 		if ((flags & FOLL_LONGTERM) &&
-		    !gup_nonzero_pinnable(folio, page_to_pfn(page), &seen))
+		    !gup_nonzero_pinnable(page, page_to_pfn(page), &seen))
 			break;
 		if (!gup_grab_locked(folio, page, 1, flags, true, &tally))
 			break;

@@ -13,6 +13,7 @@
 
 #include <linux/mm.h>
 #include <linux/memremap.h>
+#include <linux/page-isolation.h>
 #include <linux/vmstat.h>
 
 /*
@@ -168,6 +169,79 @@ static __always_inline void gup_account_pins(struct folio *folio, int refs,
 }
 
 /*
+ * Long-term pinnability, as is_longterm_pinnable_page() decides it, for
+ * both halves.
+ *
+ * Does the pageblock of @pfn, whose struct page is @page, allow long-term
+ * pins?  CMA and isolated pageblocks do not.  Their migratetype is an
+ * out-of-line bitmap lookup, but only a zone that has some can hold one:
+ * CMA pageblocks are set up at boot, which counts them in
+ * zone_cma_pages(), and isolation counts its pageblocks in
+ * has_isolate_pageblock() for as long as they stay isolated.  That count
+ * is read without zone->lock, which makes it as much a snapshot as the
+ * migratetype itself.
+ */
+static __always_inline bool gup_pageblock_pinnable(struct page *page,
+						   unsigned long pfn)
+{
+#ifdef CONFIG_CMA
+	struct zone *zone = page_zone(page);
+	int mt;
+
+	if (!zone_cma_pages(zone) && !data_race(has_isolate_pageblock(zone)))
+		return true;
+	mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+	return mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE;
+#else
+	return true;
+#endif
+}
+
+/*
+ * The pageblock a scan looked at last.  Small folios that sit next to
+ * each other in memory share their pageblock, so a scan asks
+ * gup_pageblock_pinnable() once per pageblock rather than once per folio.
+ */
+struct gup_block_seen {
+	unsigned long block;	/* pfn >> pageblock_order, ULONG_MAX: none */
+	bool pinnable;
+};
+
+/* gup_pageblock_pinnable(), through @seen unless that is NULL. */
+static __always_inline bool gup_block_pinnable(struct page *page,
+					       unsigned long pfn,
+					       struct gup_block_seen *seen)
+{
+	if (!seen)
+		return gup_pageblock_pinnable(page, pfn);
+	if (pfn >> pageblock_order != seen->block) {
+		seen->block = pfn >> pageblock_order;
+		seen->pinnable = gup_pageblock_pinnable(page, pfn);
+	}
+	return seen->pinnable;
+}
+
+/*
+ * is_longterm_pinnable_page() for @page, at @pfn, which is not the zero
+ * page, with the pageblock test through @seen (or without a cache if
+ * NULL).  Device coherent memory and ZONE_MOVABLE must stay free to move.
+ * Everything tested belongs to the pfn, not to the folio, so @page need
+ * not be referenced yet.  Without migration nothing could be moved, and
+ * every page qualifies.
+ */
+static __always_inline bool gup_nonzero_pinnable(struct page *page,
+						 unsigned long pfn,
+						 struct gup_block_seen *seen)
+{
+	if (!IS_ENABLED(CONFIG_MIGRATION))
+		return true;
+	if (page_zonenum(page) == ZONE_MOVABLE ||
+	    is_device_coherent_page(page))
+		return false;
+	return gup_block_pinnable(page, pfn, seen);
+}
+
+/*
  * See try_grab_folio() in mm/gup.c for the contract, which returns the
  * folio or NULL where this returns true or false and leaves the folio in
  * *@foliop.  Pins are counted into @tally.  A caller that knows @page is
@@ -193,8 +267,13 @@ static __always_inline bool gup_grab_folio(struct page *page, int refs,
 		*foliop = page_folio(page);
 		return true;
 	}
-	/* Let the caller fall back to the path that migrates such pages. */
-	if ((flags & FOLL_LONGTERM) && !is_longterm_pinnable_page(page))
+	/*
+	 * Let the caller fall back to the path that migrates such pages.
+	 * Marked unlikely so that the test stays out of the way of short-term
+	 * pins in the walk's loops.
+	 */
+	if (unlikely(flags & FOLL_LONGTERM) &&
+	    !gup_nonzero_pinnable(page, page_to_pfn(page), NULL))
 		return false;
 
 	if (!gup_try_get_folio(page, refs, GUP_PIN_COUNTING_BIAS, seen_small,

@@ -27,8 +27,10 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
+#include <linux/migrate.h>
 #include <linux/mman.h>
 #include <linux/mmzone.h>
+#include <linux/page-isolation.h>
 #include <linux/pagemap.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
@@ -43,6 +45,7 @@
 #include <asm/vsyscall.h>
 #endif
 
+#include "internal.h"
 #include "gup_kunit_util.h"
 
 /* Number of small pages most cases work on. */
@@ -1569,6 +1572,194 @@ static void gup_test_longterm_movable_hugetlb_fault(struct kunit *test)
 	gup_test_longterm_hugetlb_at(test, true, 4);
 }
 
+/* A pageblock the case owns, whose pages migrate_pages() hands out. */
+struct gup_test_block {
+	struct page *base;
+	unsigned long used;
+	bool isolated;
+};
+
+static struct page *gup_test_block_page(struct page *page,
+					unsigned long private)
+{
+	struct gup_test_block *b = (struct gup_test_block *)private;
+
+	if (b->used == pageblock_nr_pages)
+		return NULL;
+	return nth_page(b->base, b->used++);
+}
+
+static int gup_test_block_init(struct kunit_resource *res, void *context)
+{
+	struct gup_test_block *b = context;
+
+	b->base = alloc_contig_pages(pageblock_nr_pages,
+				     GFP_USER | __GFP_NOWARN, NUMA_NO_NODE,
+				     NULL);
+	if (!b->base)
+		return -ENOMEM;
+	res->data = b;
+	return 0;
+}
+
+static void gup_test_block_release(struct kunit_resource *res)
+{
+	struct gup_test_block *b = res->data;
+	unsigned long pfn = page_to_pfn(b->base);
+
+	if (b->isolated)
+		undo_isolate_page_range(pfn, pfn + pageblock_nr_pages,
+					MIGRATE_MOVABLE);
+}
+
+/*
+ * Move the @n pages of @file (a shmem file) from index @first on into a
+ * pageblock of their own outside ZONE_MOVABLE, and isolate that pageblock as
+ * alloc_contig_range() does until the case ends.  The pageblock is one
+ * that alloc_contig_pages() could take whole, so nothing in it but the
+ * file's pages and free pages can keep it from being isolated.  Skips the
+ * case if there is no such pageblock, or if an allocation took some of
+ * its pages back meanwhile.  Returns the first page of the pageblock,
+ * where page @first + i of the file now is.
+ */
+static struct page *gup_test_isolated_copy(struct kunit *test,
+					   struct file *file, long first,
+					   long n)
+{
+	struct gup_test_block *b;
+	unsigned long pfn, i;
+	LIST_HEAD(folios);
+
+	KUNIT_ASSERT_LE(test, n, (long)pageblock_nr_pages);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	if (!kunit_alloc_resource(test, gup_test_block_init,
+				  gup_test_block_release, GFP_KERNEL, b))
+		kunit_skip(test, "no pageblock to allocate whole");
+
+	lru_add_drain_all();
+	for (i = 0; i < n; i++) {
+		struct folio *folio;
+
+		folio = filemap_get_folio(file->f_mapping, first + i);
+
+		KUNIT_ASSERT_NOT_NULL(test, folio);
+		KUNIT_ASSERT_FALSE(test, folio_test_large(folio));
+		KUNIT_EXPECT_EQ(test, folio_isolate_lru(folio), 0);
+		list_add_tail(&folio->lru, &folios);
+		node_stat_mod_folio(folio, NR_ISOLATED_ANON +
+				    folio_is_file_lru(folio), 1);
+		folio_put(folio);
+	}
+	KUNIT_EXPECT_EQ(test, migrate_pages(&folios, gup_test_block_page, NULL,
+					    (unsigned long)b, MIGRATE_SYNC,
+					    MR_CONTIG_RANGE, NULL), 0);
+	putback_movable_pages(&folios);
+	/* The pages left over go back, free, into the pageblock. */
+	for (i = b->used; i < pageblock_nr_pages; i++)
+		__free_page(nth_page(b->base, i));
+
+	lru_add_drain_all();
+	pfn = page_to_pfn(b->base);
+	if (start_isolate_page_range(pfn, pfn + pageblock_nr_pages,
+				     MIGRATE_MOVABLE, 0, GFP_KERNEL))
+		kunit_skip(test, "the pageblock at pfn %#lx is not isolated",
+			   pfn);
+	b->isolated = true;
+	return b->base;
+}
+
+/* pin_user_pages(@flags) of @n pages from @addr, or its _fast form. */
+static long gup_test_pin_any(struct gupk_refs *pin, unsigned long addr,
+			     long n, unsigned int flags, bool fast)
+{
+	long ret;
+
+	if (fast)
+		return gupk_took(pin, pin_user_pages_fast(addr, n, flags,
+							  pin->pages));
+	mmap_read_lock(current->mm);
+	ret = gupk_took(pin, pin_user_pages(addr, n, flags, pin->pages, NULL));
+	mmap_read_unlock(current->mm);
+	return ret;
+}
+
+/*
+ * CMA and isolated pageblocks may not hold long-term pins, in any zone.
+ * The last pages of a shmem file are moved into an isolated pageblock
+ * below ZONE_MOVABLE, where nothing else would have them migrated.  A
+ * short-term pin takes every page where it is; a long-term one (through
+ * the lockless walk first with @fast) moves exactly those pages out.  The
+ * pages before them, elsewhere, are small folios in pageblocks that are
+ * not isolated (nor in ZONE_MOVABLE: the file's gfp mask has no
+ * __GFP_HIGHMEM): the small-page loops reach the isolated pages after
+ * checking those.
+ */
+static void gup_test_longterm_isolated_pins(struct kunit *test, bool fast)
+{
+	const long n = 8, moved = 4;
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	struct page *old[8];
+	struct page *block;
+	struct file *file;
+	unsigned long addr;
+	long i;
+
+	if (!IS_ENABLED(CONFIG_CMA) || !IS_ENABLED(CONFIG_MIGRATION))
+		kunit_skip(test, "pageblocks are only checked with CONFIG_CMA");
+	/* Outside ZONE_MOVABLE, which FOLL_LONGTERM would leave anyway. */
+	file = kunit_user_shmem_file(test, n * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	mapping_set_gfp_mask(file->f_mapping, GFP_USER | __GFP_MOVABLE);
+	for (i = 0; i < n; i++)
+		gup_test_write_file_word(test, file, i * PAGE_SIZE,
+					 gupk_tag(17, i));
+	block = gup_test_isolated_copy(test, file, n - moved, moved);
+	addr = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	for (i = 0; i < n; i++) {
+		old[i] = gup_test_cached(file, i);
+		KUNIT_ASSERT_NOT_NULL(test, old[i]);
+		KUNIT_ASSERT_NE(test, page_zonenum(old[i]), ZONE_MOVABLE);
+	}
+	for (i = 0; i < moved; i++)
+		KUNIT_ASSERT_PTR_EQ(test, old[n - moved + i], nth_page(block, i));
+
+	KUNIT_ASSERT_EQ(test, gup_test_pin_any(pin, addr, n, FOLL_WRITE, fast),
+			n);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_PTR_EQ(test, pin->pages[i], old[i]);
+	gupk_drop(pin);
+
+	KUNIT_ASSERT_EQ(test, gup_test_pin_any(pin, addr, n,
+					       FOLL_WRITE | FOLL_LONGTERM,
+					       fast), n);
+	for (i = 0; i < n; i++) {
+		struct page *page = pin->pages[i];
+
+		if (i >= n - moved)
+			KUNIT_EXPECT_PTR_NE(test, page, old[i]);
+		else
+			KUNIT_EXPECT_PTR_EQ(test, page, old[i]);
+		KUNIT_EXPECT_NE(test, get_pageblock_migratetype(page),
+				MIGRATE_ISOLATE);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), gupk_tag(17, i));
+		KUNIT_EXPECT_PTR_EQ(test, page,
+				    gup_test_mapped(addr + i * PAGE_SIZE));
+		KUNIT_EXPECT_PTR_EQ(test, page, gup_test_cached(file, i));
+	}
+}
+
+static void gup_test_longterm_isolated(struct kunit *test)
+{
+	gup_test_longterm_isolated_pins(test, false);
+}
+
+static void gup_test_longterm_isolated_fast(struct kunit *test)
+{
+	gup_test_longterm_isolated_pins(test, true);
+}
+
 /*
  * A read of an untouched THP-sized region with THP enabled maps the huge
  * zero page; GUP returns its subpages, all zeroes.
@@ -2034,6 +2225,8 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_longterm_movable_thp),
 	KUNIT_CASE(gup_test_longterm_movable_hugetlb),
 	KUNIT_CASE(gup_test_longterm_movable_hugetlb_fault),
+	KUNIT_CASE(gup_test_longterm_isolated),
+	KUNIT_CASE(gup_test_longterm_isolated_fast),
 	KUNIT_CASE(gup_test_huge_zero_page),
 	KUNIT_CASE(gup_test_devmap),
 	KUNIT_CASE(gup_test_secretmem),
