@@ -615,18 +615,19 @@ static __always_inline void gup_record_run(struct gup_walk *w)
 	if (run)
 		gup_note_pinnable(w, first);
 	/*
-	 * One loop per array, each a plain store per page (plus a cache
-	 * flush where the architecture needs one), working from locals:
-	 * the stores could alias @w, which would be reloaded every time.
+	 * One pass per array, working from locals: the stores could alias
+	 * @w, which would be reloaded every time.  The cache flushes get a
+	 * loop of their own, which compiles to nothing where the
+	 * architecture needs none.
 	 */
 	if (w->pages) {
-		struct page **slot = w->pages + w->done;
+		struct vm_area_struct *vma = w->vma;
 
+		gup_store_run(w->pages + w->done, first, run);
 		for (i = 0; i < run; i++) {
 			struct page *page = nth_page(first, i);
 
-			slot[i] = page;
-			flush_anon_page(w->vma, page, addr + i * PAGE_SIZE);
+			flush_anon_page(vma, page, addr + i * PAGE_SIZE);
 			flush_dcache_page(page);
 		}
 	}
@@ -2052,6 +2053,17 @@ static __always_inline long gup_run_any(struct mm_struct *mm,
  * Interface to mm/gup_fast.c
  * ---------------------------------------------------------------------
  */
+
+/* See gup_internal.h. */
+noinline void __aligned(SMP_CACHE_BYTES) gup_fill_run(struct page **slot,
+					     struct page *page,
+					     unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		slot[i] = nth_page(page, i);
+}
 
 /* See gup_internal.h. */
 long gup_slow_unlocked(unsigned long start, unsigned long nr_pages,

@@ -217,13 +217,7 @@ static __always_inline void record_run(struct gup_fast_walk *w,
 				       struct folio *folio, struct page *page,
 				       unsigned long n)
 {
-	struct page **slot = w->pages + w->nr;
-	unsigned long i;
-
-	/* Small folios, the common case, come one page at a time. */
-	slot[0] = page;
-	for (i = 1; i < n; i++)
-		slot[i] = nth_page(page, i);
+	gup_store_run(w->pages + w->nr, page, n);
 	w->nr += n;
 	note_referenced(folio);
 }

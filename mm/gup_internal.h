@@ -311,6 +311,28 @@ static inline bool gup_pin_args_valid(unsigned int gup_flags,
 }
 
 /*
+ * Store @n (at least 2) consecutive page pointers, @page first, at @slot.
+ * The loop runs once per page of every large folio either path takes.
+ * It is out of line and aligned to a cache line so that it always sits
+ * inside one, and so inside one page of code, wherever the rest of the
+ * kernel's code lands.  Code that translates per page, such as QEMU's
+ * TCG, runs a loop that straddles two pages several times slower; the
+ * benchmark caught the fast path's inlined loop doing so at one of its
+ * nine link layouts.  Callers store runs of one page themselves.
+ */
+void gup_fill_run(struct page **slot, struct page *page, unsigned long n);
+
+/* Store the @n pages from @page at @slot: inline for one, else the loop. */
+static __always_inline void gup_store_run(struct page **slot,
+					  struct page *page, unsigned long n)
+{
+	if (n == 1)
+		slot[0] = page;
+	else if (n)
+		gup_fill_run(slot, page, n);
+}
+
+/*
  * Finish what the lockless walk could not: take mmap_lock of current->mm
  * for read, run the slow path on [@start, @start + @nr_pages pages) with
  * @gup_flags (FOLL_GET or FOLL_PIN already set, FOLL_LONGTERM honoured,
