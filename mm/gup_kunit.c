@@ -1645,7 +1645,8 @@ static struct page *gup_test_isolated_copy(struct kunit *test,
 
 		KUNIT_ASSERT_NOT_NULL(test, folio);
 		KUNIT_ASSERT_FALSE(test, folio_test_large(folio));
-		KUNIT_EXPECT_EQ(test, folio_isolate_lru(folio), 0);
+		/* A folio still on the LRU must not go on the private list. */
+		KUNIT_ASSERT_EQ(test, folio_isolate_lru(folio), 0);
 		list_add_tail(&folio->lru, &folios);
 		node_stat_mod_folio(folio, NR_ISOLATED_ANON +
 				    folio_is_file_lru(folio), 1);
