@@ -479,12 +479,19 @@ enum {
 /* Positive walk step result: stop without error (mmap_lock may be gone). */
 #define GUP_STOP	1
 
-/* Pages from @addr to the end of its PMD range, within the VMA. */
+/*
+ * Pages from @addr to the end of what its page table maps, within the
+ * VMA.  Not pmd_addr_end(): where the PMD level is folded away, that
+ * returns the end it is given (here the VMA's) unchanged, while a page
+ * table still maps only PMD_SIZE.
+ */
 static unsigned long gup_pages_to_pmd_end(struct gup_walk *w)
 {
 	unsigned long base = w->addr & PAGE_MASK;
+	unsigned long table_end = (base | ~PMD_MASK) + 1;
+	unsigned long end = min(table_end - 1, w->vma->vm_end - 1) + 1;
 
-	return (pmd_addr_end(base, w->vma->vm_end) - base) >> PAGE_SHIFT;
+	return (end - base) >> PAGE_SHIFT;
 }
 
 static int gup_found_one(struct gup_walk *w, struct page *page)
@@ -927,6 +934,8 @@ static __always_inline unsigned long gup_small_ptes(struct gup_walk *w,
 {
 	unsigned int pin = (w->flags & ~FOLL_GET) | FOLL_PIN;
 
+	/* The batch stays inside the page table @ptep points into. */
+	VM_WARN_ON_ONCE(pte_index(w->addr) + left > PTRS_PER_PTE);
 	if (!(w->flags & FOLL_PIN))
 		return gup_small_ptes_as(w, ptep, left,
 					 w->flags & ~(FOLL_PIN | FOLL_LONGTERM));

@@ -309,6 +309,19 @@ static __always_inline bool settle_leaf(struct gup_fast_walk *w,
 	return false;
 }
 
+/*
+ * The end of the @size-aligned span holding @addr, or @end if that comes
+ * first: the generic *_addr_end(), but for a folded level too.
+ */
+static __always_inline unsigned long gup_span_end(unsigned long addr,
+						  unsigned long end,
+						  unsigned long size)
+{
+	unsigned long boundary = (addr + size) & ~(size - 1);
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
 static unsigned long leaf_pages(unsigned long addr, unsigned long end)
 {
 	return (end - addr) >> PAGE_SHIFT;
@@ -321,6 +334,7 @@ static bool take_pmd_leaf(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 	bool devmap = pmd_devmap(pmd);
 	struct page *first;
 
+	VM_WARN_ON_ONCE((addr ^ (end - 1)) & PMD_MASK);
 	if (pmd_protnone(pmd) && !gup_can_follow_protnone(w->flags))
 		return false;
 	if (!pmd_access_permitted(pmd, w->flags & FOLL_WRITE))
@@ -348,6 +362,7 @@ static noinline bool take_pud_leaf(struct gup_fast_walk *w, pud_t pud,
 	bool devmap = pud_devmap(pud);
 	struct page *first;
 
+	VM_WARN_ON_ONCE((addr ^ (end - 1)) & PUD_MASK);
 	if (!pud_access_permitted(pud, w->flags & FOLL_WRITE))
 		return false;
 	if (devmap && (w->flags & FOLL_LONGTERM))
@@ -371,6 +386,7 @@ static noinline bool take_pgd_leaf(struct gup_fast_walk *w, pgd_t pgd,
 	unsigned long from = w->nr;
 	struct page *first;
 
+	VM_WARN_ON_ONCE((addr ^ (end - 1)) & PGDIR_MASK);
 	if (!pgd_access_permitted(pgd, w->flags & FOLL_WRITE))
 		return false;
 	first = nth_page(pgd_page(pgd), (addr & ~PGDIR_MASK) >> PAGE_SHIFT);
@@ -381,15 +397,6 @@ static noinline bool take_pgd_leaf(struct gup_fast_walk *w, pgd_t pgd,
 }
 
 #ifdef CONFIG_ARCH_HAS_HUGEPD
-/* End of the @size-aligned block holding @addr, clamped to @end. */
-static unsigned long hugepd_block_end(unsigned long addr, unsigned long end,
-				      unsigned long size)
-{
-	unsigned long next = (addr | (size - 1)) + 1;
-
-	return next - 1 < end - 1 ? next : end;
-}
-
 static bool take_hugepte(struct gup_fast_walk *w, pte_t *ptep,
 			 unsigned long size, unsigned long addr,
 			 unsigned long end)
@@ -421,7 +428,7 @@ static bool walk_hugepd(struct gup_fast_walk *w, hugepd_t hpd,
 	unsigned long next;
 
 	for (; addr != end; addr = next, ptep++) {
-		next = hugepd_block_end(addr, end, size);
+		next = gup_span_end(addr, end, size);
 		if (!take_hugepte(w, ptep, size, addr, next))
 			return false;
 	}
@@ -673,6 +680,7 @@ static noinline bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd,
 	pte_t *table = pte_offset_map(&pmd, addr);
 	struct pte_run run = { .ptep = table, .flags = w->flags };
 
+	VM_WARN_ON_ONCE((addr ^ (end - 1)) & PMD_MASK);
 	while (left) {
 		unsigned long n;
 
@@ -725,6 +733,16 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * the address the walk goes on from (the end of what its entry covers,
  * clipped to the range), or 0 to stop.
  *
+ * Where a level is folded away, its *_addr_end() returns the end it is
+ * given unchanged, trusting the level above to have clipped it already.
+ * Here every level clips the whole range's end, so the walk computes each
+ * end itself, with gup_span_end() and the level's size (which a folded
+ * level shares with the level it is folded into): that keeps a page table
+ * or a huge leaf from being read past its last entry or page on two-level
+ * x86-32, arm64 with three levels and the like, at the cost of the
+ * unfolded macros, and without handing an end down through every level.
+ * The leaf and table functions check it under DEBUG_VM.
+ *
  * The leaf tests or their inline checks into one branch and do without
  * pmd_huge() and pud_huge(), which are out-of-line calls.  On every
  * architecture with HAVE_FAST_GUP in 6.1, pmd_leaf() and pud_leaf() of a
@@ -754,7 +772,7 @@ static unsigned long walk_pmd(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 {
 	pmd_t *pmdp = pmd_offset_lockless(pudp, pud, addr);
 	pmd_t pmd = READ_ONCE(*pmdp);
-	unsigned long next = pmd_addr_end(addr, w->end);
+	unsigned long next = gup_span_end(addr, w->end, PMD_SIZE);
 	bool ok;
 
 	if (!pmd_present(pmd))
@@ -774,7 +792,7 @@ static unsigned long walk_pud(struct gup_fast_walk *w, p4d_t p4d, p4d_t *p4dp,
 {
 	pud_t *pudp = pud_offset_lockless(p4dp, p4d, addr);
 	pud_t pud = READ_ONCE(*pudp);
-	unsigned long next = pud_addr_end(addr, w->end);
+	unsigned long next = gup_span_end(addr, w->end, PUD_SIZE);
 	bool ok;
 
 	if (!pud_present(pud))
@@ -799,7 +817,7 @@ static unsigned long walk_p4d(struct gup_fast_walk *w, pgd_t pgd, pgd_t *pgdp,
 	if (p4d_none(p4d) || p4d_huge(p4d))
 		return 0;
 	if (is_hugepd(__hugepd(p4d_val(p4d)))) {
-		unsigned long next = p4d_addr_end(addr, w->end);
+		unsigned long next = gup_span_end(addr, w->end, P4D_SIZE);
 
 		if (!walk_hugepd(w, __hugepd(p4d_val(p4d)), P4D_SHIFT,
 				 addr, next))

@@ -648,6 +648,46 @@ static void gupf_test_hugetlb_pud(struct kunit *test)
 }
 
 /*
+ * A range that runs off the end of a PUD leaf: the last pages of a
+ * PUD-size hugetlb page, then small anonymous pages mapped right after
+ * it, under the next PUD entry.  Every call returns the hugetlb subpages
+ * up to the leaf's end and then the small pages, never a page beyond the
+ * hugetlb folio.  With nothing accessible after the leaf, the calls stop
+ * at its end.  Where the PUD level is folded into the PGD (arm64 with
+ * three levels), only the PGD entry's span bounds the leaf.
+ */
+static void gupf_test_hugetlb_pud_edge(struct kunit *test)
+{
+	const unsigned long first = GUPK_PUD_PAGES - 4;
+	struct gupf_range *r;
+	struct folio *folio;
+	unsigned long addr, next;
+
+	addr = gupk_pud_hugetlb(test, 26, &folio);
+	next = kunit_user_mmap(test, NULL, addr + PUD_SIZE, 4 * PAGE_SIZE,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS |
+			       MAP_FIXED_NOREPLACE, 0);
+	KUNIT_ASSERT_EQ_MSG(test, next, addr + PUD_SIZE, "mmap: %ld",
+			    (long)next);
+	gupk_fill_range(test, addr, GUPK_PUD_PAGES, 4, 26);
+
+	r = gupf_range(test, addr + first * PAGE_SIZE, 8, 26, first);
+	KUNIT_ASSERT_EQ(test, r->present, 8L);
+	gupk_expect_subpages(test, r->expect, 4, folio, first, 26, "edge");
+	KUNIT_ASSERT_FALSE(test, folio_test_large(page_folio(r->expect[4])));
+	gupf_check_all(test, r, 0, 8, 8);
+	gupf_check_all(test, r, FOLL_WRITE, 8, 8);
+
+	/* Take the small pages away: only the leaf's four remain. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(next, 4 * PAGE_SIZE), 0);
+	r = gupf_range(test, addr + first * PAGE_SIZE, 8, 26, first);
+	KUNIT_ASSERT_EQ(test, r->present, 4L);
+	gupf_check_all(test, r, 0, 4, 4);
+	gupf_check_all(test, r, FOLL_WRITE, 4, 4);
+}
+
+/*
  * Devmap entries (ZONE_DEVICE memory mapped the way device-dax maps it), a
  * PMD leaf and then PTEs, whole and from an odd offset: the lockless walk
  * returns the device pages, holding their dev_pagemap while it takes them.
@@ -1782,6 +1822,7 @@ static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_mixed_table),
 	KUNIT_CASE(gupf_test_hugetlb),
 	KUNIT_CASE(gupf_test_hugetlb_pud),
+	KUNIT_CASE(gupf_test_hugetlb_pud_edge),
 	KUNIT_CASE(gupf_test_devmap),
 	KUNIT_CASE(gupf_test_shmem),
 	KUNIT_CASE(gupf_test_zero_page),

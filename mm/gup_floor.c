@@ -214,7 +214,12 @@ static int floor_walk_range(struct floor_walk *w, unsigned long addr,
 			return -EOPNOTSUPP;
 		if (pud_bad(*pud))
 			return -EFAULT;
-		pud_end = pud_addr_end(addr, end);
+		/*
+		 * Not pud_addr_end(): with the PUD level folded away, it
+		 * returns @end unchanged, past the span of this PGD entry.
+		 */
+		pud_end = min(ALIGN_DOWN(addr, PUD_SIZE) + PUD_SIZE - 1,
+			      end - 1) + 1;
 		pmd = pmd_offset(pud, addr);
 		do {
 			next = pmd_addr_end(addr, pud_end);
