@@ -4,6 +4,7 @@
 
 usage: boot.py --arch x86_64|arm64 --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
+               [--clean-log]
 
 The kernel runs the built-in KUnit suites at boot, then the initramfs' init
 runs the userspace tests, printing one line per test:
@@ -13,7 +14,10 @@ and finally `GUPUSER: done` before powering the machine off.
 Writes the console to --log, prints every failing case, a per-suite summary
 and finally `RESULT LABEL PASSED FAILED` for the caller to add up.  A guest
 that hangs past --timeout is killed; a guest that crashes or never says
-`done` is reported as a failure with the tail of its console.
+`done` is reported as a failure with the tail of its console.  With
+--clean-log, one more test passes only if the console holds no kernel
+warning or bug report (see REPORT): a DEBUG_VM assertion, lockdep or KASAN
+finding fails the run even when every test's own checks passed.
 """
 import argparse
 import json
@@ -125,6 +129,23 @@ def user_cases(log):
     return cases, 'GUPUSER: done' in text
 
 
+# Kernel reports that fail a --clean-log run: warnings (WARN_ON, DEBUG_VM's
+# VM_WARN_ON, lockdep, RCU checks), BUG reports (KASAN, sleeping in atomic
+# context, bad page state) and UBSAN.  Upstream's gup_test module is
+# exempt: its own check warns when a read-only pin returns the zero page,
+# which the GUP core rightly does not pin-count.
+REPORT = re.compile(r'^(WARNING: CPU: \d+ PID: \d+ at (\S+).*|WARNING: (?:possible|suspicious) .*|'
+                    r'BUG: .*|UBSAN: .*)\r?$', re.M)
+EXEMPT = ('mm/gup_test.c:',)
+
+
+def kernel_reports(log):
+    """The kernel's warning and bug report lines in the console, minus the exempt ones."""
+    text = open(log, encoding='utf-8', errors='replace').read()
+    return [m.group(1) for m in REPORT.finditer(text)
+            if not (m.group(2) and any(e in m.group(2) for e in EXEMPT))]
+
+
 def main():
     ap = argparse.ArgumentParser()
     for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
@@ -135,6 +156,8 @@ def main():
     ap.add_argument('--suite', default='')
     ap.add_argument('--smp', type=int, default=2)
     ap.add_argument('--plugin', default='', help='a TCG plugin with its arguments, for QEMU -plugin')
+    ap.add_argument('--clean-log', action='store_true',
+                    help='count a kernel warning or bug report in the console as a failed test')
     args = ap.parse_args()
 
     trouble = run_guest(args)
@@ -153,6 +176,13 @@ def main():
     for name, ok, why in ucases:
         print(f'  {"ok  " if ok else "FAIL"}  user {name}{" - " + why if why else ""}')
         passed, failed = passed + ok, failed + (not ok)
+    if args.clean_log:
+        reports = kernel_reports(args.log)
+        if reports:
+            print(f'  FAIL  log {len(reports)} kernel warning or bug report(s), first: {reports[0]}')
+        else:
+            print('  ok    log no kernel warning or bug report')
+        passed, failed = passed + (not reports), failed + bool(reports)
     problems = []
     if not kcases and not args.suite.startswith('none'):
         problems.append('no KUnit results in the console')
