@@ -72,7 +72,8 @@
  * the path that migrates them.
  *
  * Return: the folio containing @page, or NULL if nothing was taken.
- * Passing neither FOLL_GET nor FOLL_PIN is a caller bug and warns.
+ * Passing neither FOLL_GET nor FOLL_PIN is a caller bug and warns, and so
+ * does a folio whose reference count has gone negative.
  */
 struct folio *try_grab_folio(struct page *page, int refs, unsigned int flags)
 {

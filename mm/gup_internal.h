@@ -88,6 +88,32 @@ static __always_inline unsigned long gup_folio_head_bit(struct folio *folio)
 }
 
 /*
+ * folio_ref_try_add_rcu() that also refuses, with a warning, a negative
+ * count: one that has overflowed (many pins or pipe references on one
+ * page) or that somebody else's bug dropped too often.  Raising it would
+ * hand out a page that may be freed and reused.  The sign is tested on
+ * the value the update loop reads anyway, where the plain helper tests
+ * for zero, so the check costs nothing.  With TINY_RCU this replaces a
+ * plain add by the update loop; the page_ref tracepoint still fires.
+ */
+static __always_inline bool gup_ref_try_add(struct folio *folio, int count)
+{
+	int old = atomic_read(&folio->_refcount);
+	bool added;
+
+	do {
+		added = old > 0;
+		if (unlikely(!added)) {
+			WARN_ON_ONCE(old < 0);
+			break;
+		}
+	} while (!atomic_try_cmpxchg(&folio->_refcount, &old, old + count));
+	if (page_ref_tracepoint_active(page_ref_mod_unless))
+		__page_ref_mod_unless(&folio->page, count, added);
+	return added;
+}
+
+/*
  * Take references on the folio holding @page speculatively: the folio may
  * be split or freed concurrently, so confirm afterwards that @page still
  * belongs to the folio we raised.  A large folio gets @refs references, a
@@ -96,8 +122,8 @@ static __always_inline unsigned long gup_folio_head_bit(struct folio *folio)
  * gup_folio_head_bit() read it before the update (0 if @small_mult is 1).
  * A caller that has just found @page neither head nor tail passes
  * @seen_small: that look stands for this one, the folio is @page itself,
- * and nothing is read before the update; if the look was stale, nothing
- * is taken and the caller looks again.
+ * and its compound metadata is not read again; if the look was stale,
+ * nothing is taken and the caller looks again.
  * Returns whether references were taken, on the folio left in *@foliop.
  * (A bool, not the folio or NULL: after inlining the caller's test of
  * the result folds away; a pointer would be tested again, as the kernel
@@ -121,12 +147,7 @@ static __always_inline bool gup_try_get_folio(struct page *page, int refs,
 		else
 			*head = gup_folio_head_bit(folio);
 		count = *head ? refs : refs * small_mult;
-		/*
-		 * An underflowed count is somebody else's bug; only debug
-		 * kernels pay a second read of the count to report it.
-		 */
-		VM_WARN_ON_ONCE_FOLIO(folio_ref_count(folio) < 0, folio);
-		if (unlikely(!folio_ref_try_add_rcu(folio, count)))
+		if (unlikely(!gup_ref_try_add(folio, count)))
 			return false;
 		if (likely(page_folio(page) == folio))
 			return true;
