@@ -107,7 +107,7 @@ static void gup_fast_undo(struct gup_fast_walk *w, unsigned long keep)
 }
 
 /*
- * The helpers from here to walk_pte_range() run once per PTE run or leaf
+ * The helpers from here to walk_pte_table() run once per PTE run or leaf
  * and are forced inline: under emulation especially, a call and return
  * per page would cost as much as the reference update itself.
  */
@@ -506,6 +506,18 @@ static __always_inline void measure_run(struct pte_run *run, pte_t pte,
 }
 
 /*
+ * gup_must_unshare() for a page the walk found mapped read-only.  Only pins
+ * ever unshare, and testing that first makes the answer a constant where
+ * the flags are (take_small_ptes()), even if the compiler keeps
+ * gup_must_unshare() out of line.
+ */
+static __always_inline bool pte_must_unshare(unsigned int flags,
+					     struct page *page)
+{
+	return (flags & FOLL_PIN) && gup_must_unshare(flags, page);
+}
+
+/*
  * After the grab: does every PTE of @run still map the page we counted,
  * and may each page be pinned without unsharing?  A run of one page (all
  * small folios) must find its PTE exactly as @pte, the value it was
@@ -514,7 +526,7 @@ static __always_inline void measure_run(struct pte_run *run, pte_t pte,
  * of an accessed or dirty bit does not force the slow path there.  The
  * PTE re-read for a page comes before its unshare test, as the
  * anon-exclusive protocol requires.  Whether the table itself is still in
- * place is checked once for the whole table, by walk_pte_range().
+ * place is checked once for the whole table, by walk_pte_table().
  */
 static __always_inline bool confirm_run(const struct pte_run *run, pte_t pte,
 					struct page *first)
@@ -523,14 +535,14 @@ static __always_inline bool confirm_run(const struct pte_run *run, pte_t pte,
 
 	if (run->nr == 1)
 		return pte_same(ptep_get_lockless(run->ptep), pte) &&
-		       (pte_write(pte) || !gup_must_unshare(run->flags, first));
+		       (pte_write(pte) || !pte_must_unshare(run->flags, first));
 	for (i = 0; i < run->nr; i++) {
 		pte_t now = ptep_get_lockless(run->ptep + i);
 
 		if (!pte_fits_run(run, now, i))
 			return false;
 		if (!pte_write(now) &&
-		    gup_must_unshare(run->flags, nth_page(first, i)))
+		    pte_must_unshare(run->flags, nth_page(first, i)))
 			return false;
 	}
 	return true;
@@ -622,7 +634,7 @@ static __always_inline unsigned long take_small_ptes_as(struct gup_fast_walk *w,
 			break;
 		if (unlikely(gup_page_is_secretmem(folio)) ||
 		    !pte_same(ptep_get_lockless(ptep + n), pte) ||
-		    (!pte_write(pte) && gup_must_unshare(flags, page)) ||
+		    (!pte_write(pte) && pte_must_unshare(flags, page)) ||
 		    !make_run_accessible(flags, page, 1)) {
 			undo = folio;
 			break;
@@ -666,16 +678,15 @@ static noinline unsigned long take_small_ptes(struct gup_fast_walk *w,
  * If it changed, everything this table gave us (possibly nothing) is
  * handed back.
  *
- * Out of line, so that the loop has the registers to itself: inlined into
- * the walk it kept its state on the stack (make bench-count, gup-fast 4k
- * x512: 113 instead of 96 instructions per page), and the call costs
- * about 4 per page table.
+ * @one says that [@addr, @end) is a single page, which the compiler then
+ * knows: the small-page loop and the run measuring fold away.
  */
-static noinline bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd,
-				    pmd_t *pmdp, unsigned long addr,
-				    unsigned long end)
+static __always_inline bool walk_pte_table(struct gup_fast_walk *w,
+					   pmd_t pmd, pmd_t *pmdp,
+					   unsigned long addr,
+					   unsigned long end, bool one)
 {
-	unsigned long left = (end - addr) >> PAGE_SHIFT;
+	unsigned long left = one ? 1 : (end - addr) >> PAGE_SHIFT;
 	unsigned long from = w->nr;
 	pte_t *table = pte_offset_map(&pmd, addr);
 	struct pte_run run = { .ptep = table, .flags = w->flags };
@@ -684,8 +695,7 @@ static noinline bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd,
 	while (left) {
 		unsigned long n;
 
-		/* A one-page call goes without the small-page loop's setup. */
-		if (left > 1) {
+		if (!one && left > 1) {
 			n = take_small_ptes(w, run.ptep, left, run.flags);
 			run.ptep += n;
 			left -= n;
@@ -705,6 +715,33 @@ static noinline bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd,
 		return false;
 	}
 	return left == 0;
+}
+
+/*
+ * A span of several pages, out of line so that the loops have the
+ * registers to themselves: inlined into the walk they kept their state on
+ * the stack (make bench-count, gup-fast 4k x512: 113 instead of 96
+ * instructions per page), and the call costs about 4 per page table.
+ */
+static noinline bool walk_pte_span(struct gup_fast_walk *w, pmd_t pmd,
+				   pmd_t *pmdp, unsigned long addr,
+				   unsigned long end)
+{
+	return walk_pte_table(w, pmd, pmdp, addr, end, false);
+}
+
+/*
+ * A one-page span (every one-page call, the commonest request of direct
+ * I/O) is taken inline: the call, the saving and restoring of registers
+ * and the loop setup cost such a call 34 of its 385 instructions (make
+ * bench-count, gup-fast 4k x1: 385 -> 351).
+ */
+static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
+			   unsigned long addr, unsigned long end)
+{
+	if (end - addr == PAGE_SIZE)
+		return walk_pte_table(w, pmd, pmdp, addr, end, true);
+	return walk_pte_span(w, pmd, pmdp, addr, end);
 }
 #else
 /*
