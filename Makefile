@@ -7,7 +7,7 @@
 #   make run             install, unpack, apply, build, boot, KUnit results
 #   make check           everything: lint, KUnit and userspace tests
 #   make check-pristine  the same tests on the pristine kernel (plus tests)
-#   make arm64           build and test our kernel for arm64
+#   make arm64           build and test our kernel for arm64 (4 and 3 levels)
 #   make series          write the series as git format-patch into build/
 #   make bench           pristine against ours on a production config,
 #                        alternating boots; tables and CSV in build/bench

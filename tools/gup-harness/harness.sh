@@ -37,14 +37,15 @@ prepare() {
 		--tree "$src/base" --kind base || return 1
 }
 
-# kernel KIND ARCH PROFILE: build $src/KIND for ARCH with PROFILE's
-# config into $kout.
+# kernel KIND ARCH PROFILE [VARIANT]: build $src/KIND for ARCH with
+# PROFILE's config (and configs/ARCH-VARIANT.config) into $kout.
 kernel() {
-	local kind=$1 arch=$2 profile=$3 extra=()
-	local out=$build/out/$kind-${arch/x86_64/x86}
+	local kind=$1 arch=$2 profile=$3 variant=${4:-} extra=()
+	local out=$build/out/$kind-${arch/x86_64/x86}${variant:+-$variant}
 	[ "$profile" = debug ] || out=$out-$profile
 	kout=$out
 	extra=("$configs/$arch.config")
+	[ -z "$variant" ] || extra+=("$configs/$arch-$variant.config")
 	say "build $kind kernel ($arch, $profile config) in ${out#$repo/}"
 	mkdir -p "$out"
 	"$here/kbuild.sh" "$src/$kind" "$out" "$arch" "$configs/common.config" \
@@ -54,12 +55,14 @@ kernel() {
 	}
 }
 
-# boot KIND ARCH: build, make the initramfs, boot, collect results.  Our
-# kernel's console must also be free of kernel warnings (boot.py --clean-log).
+# boot KIND ARCH [VARIANT]: build, make the initramfs, boot, collect
+# results.  Our kernel's console must also be free of kernel warnings
+# (boot.py --clean-log).
 boot() {
-	local kind=$1 arch=$2 out image label=$1-${2/x86_64/x86} clean=
+	local kind=$1 arch=$2 variant=${3:-} out image clean=
+	local label=$1-${2/x86_64/x86}${3:+-$3}
 	[ "$kind" = ours ] && clean=1
-	kernel "$kind" "$arch" debug || { fail_stage "$label" "kernel build failed (see $build/out/$label.log)"; return 1; }
+	kernel "$kind" "$arch" debug "$variant" || { fail_stage "$label" "kernel build failed (see $build/out/$label.log)"; return 1; }
 	out=$kout
 	"$here/mkinitramfs.sh" "$arch" "$out" > "$out/initramfs.log" 2>&1 || {
 		tail -n 20 "$out/initramfs.log" | sed 's/^/  | /'
@@ -157,6 +160,7 @@ check-pristine)
 arm64)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
 	boot ours arm64
+	boot ours arm64 3level
 	total ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
