@@ -482,17 +482,14 @@ enum {
 
 /*
  * Pages from @addr to the end of what its page table maps, within the
- * VMA.  Not pmd_addr_end(): where the PMD level is folded away, that
- * returns the end it is given (here the VMA's) unchanged, while a page
- * table still maps only PMD_SIZE.
+ * VMA (not pmd_addr_end(): see gup_span_end()).
  */
 static unsigned long gup_pages_to_pmd_end(struct gup_walk *w)
 {
 	unsigned long base = w->addr & PAGE_MASK;
-	unsigned long table_end = (base | ~PMD_MASK) + 1;
-	unsigned long end = min(table_end - 1, w->vma->vm_end - 1) + 1;
 
-	return (end - base) >> PAGE_SHIFT;
+	return (gup_span_end(base, w->vma->vm_end, PMD_SIZE) - base) >>
+	       PAGE_SHIFT;
 }
 
 static int gup_found_one(struct gup_walk *w, struct page *page)

@@ -309,19 +309,6 @@ static __always_inline bool settle_leaf(struct gup_fast_walk *w,
 	return false;
 }
 
-/*
- * The end of the @size-aligned span holding @addr, or @end if that comes
- * first: the generic *_addr_end(), but for a folded level too.
- */
-static __always_inline unsigned long gup_span_end(unsigned long addr,
-						  unsigned long end,
-						  unsigned long size)
-{
-	unsigned long boundary = (addr + size) & ~(size - 1);
-
-	return boundary - 1 < end - 1 ? boundary : end;
-}
-
 static unsigned long leaf_pages(unsigned long addr, unsigned long end)
 {
 	return (end - addr) >> PAGE_SHIFT;
@@ -770,15 +757,12 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * the address the walk goes on from (the end of what its entry covers,
  * clipped to the range), or 0 to stop.
  *
- * Where a level is folded away, its *_addr_end() returns the end it is
- * given unchanged, trusting the level above to have clipped it already.
- * Here every level clips the whole range's end, so the walk computes each
- * end itself, with gup_span_end() and the level's size (which a folded
- * level shares with the level it is folded into): that keeps a page table
- * or a huge leaf from being read past its last entry or page on two-level
- * x86-32, arm64 with three levels and the like, at the cost of the
- * unfolded macros, and without handing an end down through every level.
- * The leaf and table functions check it under DEBUG_VM.
+ * Every level clips the whole range's end, which no level above has
+ * clipped, so it uses gup_span_end() rather than its *_addr_end(): that
+ * keeps a page table or a huge leaf from being read past its end where a
+ * level is folded away (two-level x86-32, arm64 with three levels, ...),
+ * without handing an end down through every level.  The leaf and table
+ * functions check it under DEBUG_VM.
  *
  * The leaf tests or their inline checks into one branch and do without
  * pmd_huge() and pud_huge(), which are out-of-line calls.  On every

@@ -354,6 +354,23 @@ static __always_inline void gup_store_run(struct page **slot,
 }
 
 /*
+ * The end of the @size-aligned span holding @addr, or @end if that comes
+ * first: the generic *_addr_end(), but right for a folded level too.
+ * Where a level is folded away, its *_addr_end() returns the end it is
+ * given, trusting a walk one level up to have clipped it; both halves
+ * clip against ends that no level above has, and take the level's size
+ * instead, which a folded level shares with the one it is folded into.
+ */
+static __always_inline unsigned long gup_span_end(unsigned long addr,
+						  unsigned long end,
+						  unsigned long size)
+{
+	unsigned long boundary = (addr + size) & ~(size - 1);
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
+/*
  * Finish what the lockless walk could not: take mmap_lock of current->mm
  * for read, run the slow path on [@start, @start + @nr_pages pages) with
  * @gup_flags (FOLL_GET or FOLL_PIN already set, FOLL_LONGTERM honoured,
