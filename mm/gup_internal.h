@@ -99,18 +99,17 @@ static __always_inline unsigned long gup_folio_head_bit(struct folio *folio)
 static __always_inline bool gup_ref_try_add(struct folio *folio, int count)
 {
 	int old = atomic_read(&folio->_refcount);
-	bool added;
 
 	do {
-		added = old > 0;
-		if (unlikely(!added)) {
+		if (unlikely(old <= 0)) {
 			WARN_ON_ONCE(old < 0);
 			break;
 		}
 	} while (!atomic_try_cmpxchg(&folio->_refcount, &old, old + count));
+	/* @old is now the count the update started from, if it was made. */
 	if (page_ref_tracepoint_active(page_ref_mod_unless))
-		__page_ref_mod_unless(&folio->page, count, added);
-	return added;
+		__page_ref_mod_unless(&folio->page, count, old > 0);
+	return old > 0;
 }
 
 /*
