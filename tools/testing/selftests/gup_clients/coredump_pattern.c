@@ -27,6 +27,15 @@
 #define CORE_PATTERN "/tmp/core.%p"
 #define MAX_HUGE (32 * 1024 * 1024UL)
 
+/* The core file has the dumping process' own ELF class. */
+#if __SIZEOF_LONG__ == 8
+typedef struct elf64_hdr core_ehdr;
+typedef struct elf64_phdr core_phdr;
+#else
+typedef struct elf32_hdr core_ehdr;
+typedef struct elf32_phdr core_phdr;
+#endif
+
 enum { HEAP, ANON, SHARED, THP, HUGETLB, NR_REGIONS };
 static const char * const region_name[NR_REGIONS] = {
 	"heap", "anonymous private", "anonymous shared", "THP", "hugetlb private",
@@ -91,11 +100,11 @@ static void run_child(int out)
 /* The file offset holding @addr in the core, or -1. */
 static long core_offset(const char *core, size_t size, unsigned long addr, size_t len)
 {
-	const struct elf64_hdr *eh = (const void *)core;
+	const core_ehdr *eh = (const void *)core;
 	int i;
 
 	for (i = 0; i < eh->e_phnum; i++) {
-		const struct elf64_phdr *ph = (const void *)(core + eh->e_phoff +
+		const core_phdr *ph = (const void *)(core + eh->e_phoff +
 						      (size_t)i * eh->e_phentsize);
 
 		if ((const char *)(ph + 1) > core + size)
@@ -126,11 +135,11 @@ static void check_core(const char *path, unsigned long *where)
 	fstat(fd, &st);
 	core = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (st.st_size < (off_t)sizeof(struct elf64_hdr) || core == MAP_FAILED) {
+	if (st.st_size < (off_t)sizeof(core_ehdr) || core == MAP_FAILED) {
 		fail("core file %s: size %lld, cannot map it", path, (long long)st.st_size);
 		return;
 	}
-	if (memcmp(core, ELFMAG, SELFMAG) || ((struct elf64_hdr *)core)->e_type != ET_CORE) {
+	if (memcmp(core, ELFMAG, SELFMAG) || ((core_ehdr *)core)->e_type != ET_CORE) {
 		fail("core file %s: expected an ELF ET_CORE header", path);
 		return;
 	}

@@ -8,6 +8,8 @@
  * turns GUP's EFAULT into "nothing copied") and nothing changes.
  */
 #define _GNU_SOURCE
+/* /proc/self/mem offsets are addresses, above 2 GiB on 32-bit machines. */
+#define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

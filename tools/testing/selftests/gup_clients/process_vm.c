@@ -121,7 +121,7 @@ static void compare(const char *what, const char *got, const char *model,
 
 	for (i = 0; i < len; i++) {
 		if (got[i] != model[off + i]) {
-			fail("%s: byte %zu of the child buffer: expected %#x, seen %#x",
+			fail("%s: byte %lu of the child buffer: expected %#x, seen %#x",
 			     what, off + i, (unsigned char)model[off + i],
 			     (unsigned char)got[i]);
 			return;

@@ -21,15 +21,17 @@
 
 #include "util.h"
 
-#define INITIAL_VALUE	0x1234567800abcdefUL
-#define CHILD_VALUE	0x0badc0de0badc0deUL
-#define POKE_DATA	0x5555aaaa5555aaaaUL
-#define POKE_RODATA	0x0123456789abcdefUL
-#define POKE_STRADDLE	0x7766554433221100UL
-#define POKE_FRESH	0x1f2e3d4c5b6a7988UL
+/* ptrace moves a word: the low half of these on 32-bit machines. */
+#define WORD(x)		((unsigned long)(x##ULL))
+#define INITIAL_VALUE	WORD(0x1234567800abcdef)
+#define CHILD_VALUE	WORD(0x0badc0de0badc0de)
+#define POKE_DATA	WORD(0x5555aaaa5555aaaa)
+#define POKE_RODATA	WORD(0x0123456789abcdef)
+#define POKE_STRADDLE	WORD(0x7766554433221100)
+#define POKE_FRESH	WORD(0x1f2e3d4c5b6a7988)
 
 static unsigned long data_word = INITIAL_VALUE;
-const unsigned long rodata_words[2] = { 0xfeedfacecafebeefUL, 0x2468ace013579bdfUL };
+const unsigned long rodata_words[2] = { WORD(0xfeedfacecafebeef), WORD(0x2468ace013579bdf) };
 
 /*
  * Never called in the child after its text was poked.  Its first word lies
@@ -200,9 +202,9 @@ int main(void)
 	if (read_word(&data_word) != INITIAL_VALUE)
 		fail("the parent's data word: expected %#lx, seen %#lx",
 		     INITIAL_VALUE, read_word(&data_word));
-	if (read_word(&rodata_words[0]) != 0xfeedfacecafebeefUL)
+	if (read_word(&rodata_words[0]) != WORD(0xfeedfacecafebeef))
 		fail("the parent's rodata word: expected %#lx, seen %#lx",
-		     0xfeedfacecafebeefUL, rodata_words[0]);
+		     WORD(0xfeedfacecafebeef), rodata_words[0]);
 	if (read_word((void *)text_target) != text_orig)
 		fail("the parent's text word: expected %#lx, seen %#lx", text_orig,
 		     read_word((void *)text_target));
