@@ -8,6 +8,8 @@
 #   make check           everything: lint, KUnit and userspace tests
 #   make check-pristine  the same tests on the pristine kernel (plus tests)
 #   make arm64           build and test our kernel for arm64 (4 and 3 levels)
+#   make i386            build and test our kernel for 32-bit x86 (2 levels,
+#                        and 3 with PAE)
 #   make series          write the series as git format-patch into build/
 #   make bench           pristine against ours on a production config,
 #                        alternating boots; tables and CSV in build/bench
@@ -19,9 +21,9 @@
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 build lint series bench bench-count clean distclean
+.PHONY: run check check-pristine arm64 i386 build lint series bench bench-count clean distclean
 
-run check check-pristine arm64 build lint series bench bench-count:
+run check check-pristine arm64 i386 build lint series bench bench-count:
 	@$(H) $@
 
 clean:

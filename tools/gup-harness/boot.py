@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot a kernel under QEMU, collect its KUnit and userspace results.
 
-usage: boot.py --arch x86_64|arm64 --kernel IMAGE --initrd CPIO --kunit-py PATH
+usage: boot.py --arch x86_64|arm64|i386 --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
                [--clean-log]
 
@@ -35,6 +35,7 @@ QEMU = {
     # kernel signs return addresses in nearly every function.
     'arm64': (['qemu-system-aarch64', '-machine', 'virt', '-cpu', 'max,pauth-impdef=on'],
               'console=ttyAMA0'),
+    'i386': (['qemu-system-i386', '-machine', 'pc', '-cpu', 'max,vendor=GenuineIntel'], 'console=ttyS0'),
 }
 # movablecore: FOLL_LONGTERM migration needs a ZONE_MOVABLE to migrate out of;
 # hugepages: the hugetlb tests; secretmem is off by default in 6.1;
@@ -69,6 +70,8 @@ DEVMEM = 4 << 20
 def devmem_args(arch, memory):
     """(QEMU memory in MiB, kernel command line words) for the device memory."""
     size = parse_size(memory)
+    if arch == 'i386':
+        return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000
         return size >> 20, f'memmap={DEVMEM >> 20}M${start:#x} kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
@@ -154,7 +157,7 @@ def main():
     for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
         ap.add_argument(opt, required=True)
     ap.add_argument('--timeout', type=int, default=1500)
-    ap.add_argument('--memory', default='5G')
+    ap.add_argument('--memory', default='', help='guest RAM (default 5G; 3G on i386, which maps at most 4G without PAE)')
     ap.add_argument('--append', default='')
     ap.add_argument('--suite', default='')
     ap.add_argument('--smp', type=int, default=2)
@@ -162,6 +165,7 @@ def main():
     ap.add_argument('--clean-log', action='store_true',
                     help='count a kernel warning or bug report in the console as a failed test')
     args = ap.parse_args()
+    args.memory = args.memory or ('3G' if args.arch == 'i386' else '5G')
 
     trouble = run_guest(args)
     kcases = kunit_cases(args.kunit_py, args.log)

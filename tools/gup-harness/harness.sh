@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|build|lint|series|bench|bench-count
+# usage: harness.sh run|check|check-pristine|arm64|i386|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -69,7 +69,10 @@ boot() {
 		fail_stage "$label" "initramfs build failed"
 		return 1
 	}
-	case $arch in x86_64) image=$out/arch/x86/boot/bzImage ;; arm64) image=$out/arch/arm64/boot/Image ;; esac
+	case $arch in
+	x86_64|i386) image=$out/arch/x86/boot/bzImage ;;
+	arm64) image=$out/arch/arm64/boot/Image ;;
+	esac
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
 	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
 		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
@@ -151,6 +154,8 @@ check)
 	lint
 	boot ours x86_64
 	sparse_run
+	# Two page table levels and highmem page tables (7 minutes cold).
+	boot ours i386
 	echo "check took $(( $(date +%s) - start )) s"
 	total ;;
 check-pristine)
@@ -161,6 +166,11 @@ arm64)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
 	boot ours arm64
 	boot ours arm64 3level
+	total ;;
+i386)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	boot ours i386
+	boot ours i386 pae
 	total ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
@@ -177,6 +187,6 @@ series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, build, lint, series, bench, bench-count)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac

@@ -19,7 +19,8 @@ lock=${KBUILD_LOCK:-$(dirname "$here")/../build/.kbuild.lock}
 case $arch in
 x86_64) karch=x86_64 image=bzImage cross= ;;
 arm64) karch=arm64 image=Image cross=aarch64-linux-gnu- ;;
-*) echo "kbuild: unknown arch '$arch' (x86_64 or arm64)" >&2; exit 1 ;;
+i386) karch=i386 image=bzImage cross= ;;
+*) echo "kbuild: unknown arch '$arch' (x86_64, arm64 or i386)" >&2; exit 1 ;;
 esac
 
 mkdir -p "$out"

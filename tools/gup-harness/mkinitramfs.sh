@@ -19,6 +19,7 @@ clients=$repo/tools/testing/selftests/gup_clients
 case $arch in
 x86_64) cc=gcc busybox=/bin/busybox ;;
 arm64) cc=aarch64-linux-gnu-gcc busybox= ;;
+i386) cc=i686-linux-gnu-gcc busybox= ;;
 *) echo "mkinitramfs: unknown arch '$arch'" >&2; exit 1 ;;
 esac
 
