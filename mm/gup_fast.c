@@ -310,6 +310,36 @@ static __always_inline bool settle_leaf(struct gup_fast_walk *w,
 	return false;
 }
 
+/*
+ * Read a PMD entry without its lock.  With PAE a 32-bit x86 entry is two
+ * words, and READ_ONCE() two loads: racing with a clear, they can pair the
+ * old low word (present bit and all) with the new, zero high word, and the
+ * walk would map a page table, or take pages, at a physical address cut
+ * to 32 bits.  x86's PAE writers store an entry whole (cmpxchg8b) or
+ * change the low word, which holds the present bit, first; so, as
+ * ptep_get_lockless() does for PTEs, read low, high and low again until
+ * both reads of the low word agree.  (6.1's other split-entry
+ * configuration, sh with X2TLB, gives its PMD writes no such order.)
+ */
+static __always_inline pmd_t gup_read_pmd(pmd_t *pmdp)
+{
+#ifdef CONFIG_X86_PAE
+	u32 *word = (u32 *)pmdp;
+	u32 low, high;
+
+	BUILD_BUG_ON(sizeof(pmd_t) != 2 * sizeof(u32));
+	do {
+		low = READ_ONCE(word[0]);
+		smp_rmb();	/* pairs with the writers' low-first order */
+		high = READ_ONCE(word[1]);
+		smp_rmb();	/* the high word before the low one again */
+	} while (unlikely(low != READ_ONCE(word[0])));
+	return __pmd((pmdval_t)high << 32 | low);
+#else
+	return READ_ONCE(*pmdp);
+#endif
+}
+
 static unsigned long leaf_pages(unsigned long addr, unsigned long end)
 {
 	return (end - addr) >> PAGE_SHIFT;
@@ -332,7 +362,7 @@ static bool take_pmd_leaf(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
 	first = nth_page(pmd_page(pmd), (addr & ~PMD_MASK) >> PAGE_SHIFT);
 	if (!collect_leaf(w, first, leaf_pages(addr, end), devmap))
 		return false;
-	return settle_leaf(w, from, pmd_val(pmd) == pmd_val(READ_ONCE(*pmdp)),
+	return settle_leaf(w, from, pmd_val(pmd) == pmd_val(gup_read_pmd(pmdp)),
 			   pmd_write(pmd) || devmap);
 }
 
@@ -698,7 +728,7 @@ static __always_inline bool walk_pte_table(struct gup_fast_walk *w,
 	}
 	pte_unmap(table);
 
-	if (pmd_val(pmd) != pmd_val(READ_ONCE(*pmdp))) {
+	if (pmd_val(pmd) != pmd_val(gup_read_pmd(pmdp))) {
 		gup_fast_undo(w, from);
 		return false;
 	}
@@ -752,10 +782,10 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * looping at every level: the descent costs a few loads per 2 MiB, and
  * while the PTE loop runs nothing of the levels above it is still live,
  * which leaves the registers to that loop.  Each level reads its entry
- * once with READ_ONCE() and works from that snapshot only, finding the
- * next level's entry through gup_*_slot().  Each function returns the
- * address the walk goes on from (the end of what its entry covers, clipped
- * to the range), or 0 to stop.
+ * once (READ_ONCE(), or gup_read_pmd()) and works from that snapshot
+ * only, finding the next level's entry through gup_*_slot().  Each
+ * function returns the address the walk goes on from (the end of what its
+ * entry covers, clipped to the range), or 0 to stop.
  *
  * Every level clips the whole range's end, which no level above has
  * clipped, so it uses gup_span_end() rather than its *_addr_end(): that
@@ -847,7 +877,7 @@ static unsigned long walk_pmd(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 			      unsigned long addr)
 {
 	pmd_t *pmdp = gup_pmd_slot(pudp, &pud, addr);
-	pmd_t pmd = READ_ONCE(*pmdp);
+	pmd_t pmd = gup_read_pmd(pmdp);
 	unsigned long next = gup_span_end(addr, w->end, PMD_SIZE);
 	bool ok;
 
