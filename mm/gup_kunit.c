@@ -1405,6 +1405,112 @@ static void gup_test_hugetlb_hole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gupk_pincount(folio[1]), 0);
 }
 
+#ifdef CONFIG_HUGETLB_PAGE
+static const char *const gup_test_call_names[] = {
+	"get_user_pages", "pin_user_pages",
+	"get_user_pages_fast", "pin_user_pages_fast",
+};
+
+/*
+ * The part of gup_test_hugetlb_sizes() for huge pages of @size bytes:
+ * false if the pool has none free.  @nr (one or two) pages are mapped
+ * and the calls take the last three subpages of the first and, with a
+ * second page, the first three of the next.
+ */
+static bool gup_test_hugetlb_size(struct kunit *test, unsigned long size)
+{
+	const unsigned long hpages = size >> PAGE_SHIFT, first = hpages - 3;
+	long free = kunit_user_hugetlb_free(size), n, ret;
+	int ref0[2], pin0[2], call, f, i, nr;
+	struct folio *folio[2];
+	struct gupk_refs *refs;
+	unsigned long addr;
+	struct file *file;
+
+	if (free < 1)
+		return false;
+	nr = min(free, 2L);
+	n = 3 * nr;
+	file = kunit_user_hugetlb_file_sized(test, nr * size, size);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gupk_map_file(test, file, nr * hpages, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	gupk_fill_range(test, addr, first, n, 27);
+	for (f = 0; f < nr; f++) {
+		KUNIT_ASSERT_NOT_NULL(test, gup_test_mapped(addr + f * size));
+		folio[f] = page_folio(gup_test_mapped(addr + f * size));
+		KUNIT_ASSERT_TRUE(test, folio_test_hugetlb(folio[f]));
+		KUNIT_ASSERT_EQ(test, folio_size(folio[f]), size);
+	}
+	for (call = 0; call < ARRAY_SIZE(gup_test_call_names); call++) {
+		const char *what = gup_test_call_names[call];
+
+		refs = gupk_refs(test, n, call & 1);
+		for (f = 0; f < nr; f++) {
+			ref0[f] = gupk_refcount(folio[f]);
+			pin0[f] = gupk_pincount(folio[f]);
+		}
+		ret = call & 2 ?
+		      gup_test_grab_fast(refs, addr + first * PAGE_SIZE, n,
+					 FOLL_WRITE) :
+		      gup_test_grab(refs, addr + first * PAGE_SIZE, n,
+				    FOLL_WRITE);
+		KUNIT_ASSERT_EQ_MSG(test, ret, n, "%s, %lu KiB pages", what,
+				    size >> 10);
+		for (i = 0; i < n; i++) {
+			unsigned long at = first + i;
+
+			KUNIT_EXPECT_PTR_EQ_MSG(test, refs->pages[i],
+						folio_page(folio[at / hpages],
+							   at % hpages),
+						"%s, %lu KiB pages, page %d",
+						what, size >> 10, i);
+			KUNIT_EXPECT_EQ(test, gupk_page_word(refs->pages[i]),
+					gupk_tag(27, at));
+		}
+		for (f = 0; f < nr; f++) {
+			KUNIT_EXPECT_EQ_MSG(test, gupk_refcount(folio[f]),
+					    ref0[f] + 3, "%s, %lu KiB pages",
+					    what, size >> 10);
+			KUNIT_EXPECT_EQ_MSG(test, gupk_pincount(folio[f]),
+					    pin0[f] + (call & 1 ? 3 : 0),
+					    "%s, %lu KiB pages", what,
+					    size >> 10);
+		}
+		gupk_drop(refs);
+		for (f = 0; f < nr; f++) {
+			KUNIT_EXPECT_EQ(test, gupk_refcount(folio[f]), ref0[f]);
+			KUNIT_EXPECT_EQ(test, gupk_pincount(folio[f]), pin0[f]);
+		}
+	}
+	return true;
+}
+#endif
+
+/*
+ * Every huge page size the kernel offers, not just the default one: the
+ * PMD and PUD sizes, and on arm64 the contiguous ones, 64 KiB (sixteen
+ * PTEs with the contiguous bit) and 32 MiB (sixteen PMDs), which the
+ * harness sets aside with hugepagesz=.  For each size with a free page,
+ * all four calls take subpages up to a page's end and on into the next,
+ * each folio getting one reference (and, pinning, one pin) per subpage,
+ * and give them back.
+ */
+static void gup_test_hugetlb_sizes(struct kunit *test)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	struct hstate *h;
+	int sizes = 0;
+
+	for_each_hstate(h)
+		sizes += gup_test_hugetlb_size(test, huge_page_size(h));
+	if (!sizes)
+		kunit_skip(test, "no free huge page of any size");
+#else
+	kunit_skip(test, "needs CONFIG_HUGETLB_PAGE");
+#endif
+}
+
 /*
  * One get_user_pages() or pin_user_pages() call with @flags on the run
  * @sp of the PUD-size hugetlb page @folio mapped at @addr: every page
@@ -2221,6 +2327,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_unpin_order),
 	KUNIT_CASE(gup_test_hugetlb),
 	KUNIT_CASE(gup_test_hugetlb_hole),
+	KUNIT_CASE(gup_test_hugetlb_sizes),
 	KUNIT_CASE(gup_test_hugetlb_pud),
 	KUNIT_CASE(gup_test_hugetlb_pud_longterm),
 	KUNIT_CASE(gup_test_longterm_movable_thp),

@@ -54,6 +54,10 @@ QEMU = {
 CMDLINE = ('panic=-1 oops=panic movablecore=1G hugepages=96 hugepagesz=1G hugepages=1 '
            'transparent_hugepage=madvise secretmem.enable=1')
 
+# More huge page sizes, after CMDLINE's (a hugepages= counts for the last
+# hugepagesz= before it): arm64's contiguous-PTE and contiguous-PMD pages
+# (64 KiB and 32 MiB with 4K pages), for gup_test_hugetlb_sizes.
+MORE_HUGEPAGES = {'arm64': 'hugepagesz=64K hugepages=4 hugepagesz=32M hugepages=1'}
 
 # Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
 # lib/kunit/user_mm.c): 4 MiB of guest RAM the kernel must leave alone.
@@ -91,7 +95,8 @@ def parse_size(text):
 def run_guest(args):
     cmd, archline = QEMU[args.arch]
     memory, devmem = devmem_args(args.arch, args.memory)
-    append = f'{archline} {devmem} {CMDLINE} {args.append}'.strip()
+    more = MORE_HUGEPAGES.get(args.arch, '')
+    append = f'{archline} {devmem} {CMDLINE} {more} {args.append}'.strip()
     if args.suite:
         append += f' kunit.filter_glob={args.suite}'
     cmd = cmd + ['-m', f'{memory}M', '-smp', str(args.smp), '-nographic', '-no-reboot', '-nic', 'none',
