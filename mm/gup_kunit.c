@@ -1483,6 +1483,8 @@ static bool gup_test_hugetlb_size(struct kunit *test, unsigned long size)
 			KUNIT_EXPECT_EQ(test, gupk_pincount(folio[f]), pin0[f]);
 		}
 	}
+	kunit_info(test, "%lu KiB pages: %d mapped, 3 subpages taken from each\n",
+		   size >> 10, nr);
 	return true;
 }
 #endif
