@@ -1062,7 +1062,10 @@ static void gup_fast_note_pin(struct mm_struct *mm)
 /*
  * Fill in the range of @w from @start and @nr_pages.  Returns 0 when the
  * walk may go ahead, 1 when the request is empty or wraps around (the
- * historical answer for both is "0 pages"), or -EFAULT.
+ * historical answer for both is "0 pages"), or -EFAULT.  On 32-bit, 2^20
+ * pages or more are more bytes than a long holds: a wrap too, where a
+ * length cut to its low bits would send the walk round the whole address
+ * space.
  */
 static int gup_fast_set_range(struct gup_fast_walk *w, unsigned long start,
 			      int nr_pages)
@@ -1072,8 +1075,8 @@ static int gup_fast_set_range(struct gup_fast_walk *w, unsigned long start,
 	if (nr_pages <= 0)
 		return 1;
 	w->start = untagged_addr(start) & PAGE_MASK;
-	len = (unsigned long)nr_pages << PAGE_SHIFT;
-	if (check_add_overflow(w->start, len, &w->end))
+	if (check_shl_overflow((unsigned long)nr_pages, PAGE_SHIFT, &len) ||
+	    check_add_overflow(w->start, len, &w->end))
 		return 1;
 	if (unlikely(!access_ok((void __user *)w->start, len)))
 		return -EFAULT;

@@ -1205,8 +1205,9 @@ static void gupf_test_secretmem(struct kunit *test)
 }
 
 /*
- * Negative page counts take nothing and return 0; a range running past
- * the end of the user address space is refused.  (A count of 0 is not
+ * Negative page counts take nothing and return 0, and so does a count whose
+ * size in bytes a long cannot hold (32-bit); a range running past the end
+ * of the user address space is refused.  (A count of 0 is not
  * tried: upstream's walk does not accept an empty range.)
  */
 static void gupf_test_bad_range(struct kunit *test)
@@ -1215,7 +1216,7 @@ static void gupf_test_bad_range(struct kunit *test)
 	struct gupf_range *r = gupf_range(test, addr, 2, 19, 0);
 	struct gupf_range *top;
 	enum gupf_kind kind;
-	int nr[] = { -1, -2 };
+	int nr[] = { -1, -2, INT_MIN };
 	int i;
 
 	KUNIT_ASSERT_EQ(test, r->present, 2L);
@@ -1223,6 +1224,23 @@ static void gupf_test_bad_range(struct kunit *test)
 		r->n = nr[i];
 		for (kind = 0; kind < GUPF_KINDS; kind++)
 			gupf_check_kind(test, r, kind, FOLL_WRITE, 0);
+	}
+
+	/*
+	 * On 32-bit, 2^20 pages are more bytes than a long holds.  The array
+	 * has room for a walk that wrongly went on, so that it only fails.
+	 */
+	if (BITS_PER_LONG == 32) {
+		const int huge = 1 << 20;
+		struct page **pages = kvcalloc(huge, sizeof(*pages), GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, pages);
+		KUNIT_EXPECT_EQ(test, get_user_pages_fast(addr, huge, FOLL_WRITE,
+							  pages), 0);
+		KUNIT_EXPECT_EQ(test, pin_user_pages_fast(addr, huge, FOLL_WRITE,
+							  pages), 0);
+		KUNIT_EXPECT_PTR_EQ(test, pages[0], NULL);
+		kvfree(pages);
 	}
 
 	top = gupf_range(test, TASK_SIZE - PAGE_SIZE, 2, 19, 0);
