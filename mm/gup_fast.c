@@ -783,7 +783,7 @@ static bool walk_pte_range(struct gup_fast_walk *w, pmd_t pmd, pmd_t *pmdp,
  * while the PTE loop runs nothing of the levels above it is still live,
  * which leaves the registers to that loop.  Each level reads its entry
  * once (READ_ONCE(), or gup_read_pmd()) and works from that snapshot
- * only, finding the next level's entry through gup_*_slot().  Each
+ * only, finding the next level's entry through gup_slot().  Each
  * function returns the address the walk goes on from (the end of what its
  * entry covers, clipped to the range), or 0 to stop.
  *
@@ -819,67 +819,38 @@ static bool pud_is_gup_leaf(pud_t pud)
 }
 
 /*
- * Where the walk finds a level's entry.  The *_offset_lockless() helpers
- * index the next table from the walk's copy of the entry above, so that a
- * change up there cannot send the walk to another table half-way.  But a
- * level folded away at build time has no table: its entry is the one
- * above, and the generic helpers then point into the walk's copy of that,
- * on the stack.  The re-reads after the grabs ("is the entry still the
- * one we took pages from?") would compare the copy with itself, and a
- * change of the real entry would go unseen (a 4 MiB page on two-level
- * x86-32, a 1 GiB one on arm64 with three levels).  So a folded level
- * points at the entry above, which is memory from the PGD down.  (x86_64
- * with 5-level support folds the P4D at boot; it has no P4D leaves.)
+ * Where the walk finds a level's entry: the @type entry for @addr below
+ * the entry at @upperp, whose value the walk read into *@upper.  The
+ * *_offset_lockless() helpers index the next table from that copy, so
+ * that a change up there cannot send the walk to another table half-way.
+ * But a level folded away at build time (@ptrs is a constant 1) has no
+ * table: its entry is the one above, and the generic helpers then point
+ * into the walk's copy, on the stack.  The re-reads after the grabs ("is
+ * the entry still the one we took pages from?") would compare the copy
+ * with itself, and a change of the real entry would go unseen (a 4 MiB
+ * page on two-level x86-32, a 1 GiB one on arm64 with three levels).  So
+ * a folded level points at the entry above, which is memory from the PGD
+ * down.  @upper goes by reference: the generic helper of a level folded
+ * at boot (x86_64's P4D without 5-level paging; no P4D leaves there)
+ * returns its address, which must outlive the walk's use of the result.
  */
-#define gup_level_folded(ptrs)	(__builtin_constant_p(ptrs) && (ptrs) == 1)
-
-/*
- * The helpers take the caller's snapshot by reference: the generic
- * *_offset_lockless() of a level folded at boot (x86_64's P4D without
- * 5-level paging) returns the address of the snapshot it is given, which
- * must outlive the call.
- */
-static __always_inline p4d_t *gup_p4d_slot(pgd_t *pgdp, pgd_t *pgd,
-					   unsigned long addr)
-{
-	if (gup_level_folded(PTRS_PER_P4D))
-		return (p4d_t *)pgdp;
-	return p4d_offset_lockless(pgdp, *pgd, addr);
-}
-
-static __always_inline pud_t *gup_pud_slot(p4d_t *p4dp, p4d_t *p4d,
-					   unsigned long addr)
-{
-	pud_t *pudp;
-
-	if (gup_level_folded(PTRS_PER_PUD))
-		pudp = (pud_t *)p4dp;
-	else
-		pudp = pud_offset_lockless(p4dp, *p4d, addr);
-	VM_WARN_ON_ONCE(object_is_on_stack(pudp));
-	return pudp;
-}
-
-static __always_inline pmd_t *gup_pmd_slot(pud_t *pudp, pud_t *pud,
-					   unsigned long addr)
-{
-	pmd_t *pmdp;
-
-	if (gup_level_folded(PTRS_PER_PMD))
-		pmdp = (pmd_t *)pudp;
-	else
-		pmdp = pmd_offset_lockless(pudp, *pud, addr);
-	VM_WARN_ON_ONCE(object_is_on_stack(pmdp));
-	return pmdp;
-}
+#define gup_folded(ptrs)	(__builtin_constant_p(ptrs) && (ptrs) == 1)
+#define gup_slot(type, ptrs, upperp, upper, addr) ({			\
+	typeof(upperp) __up = (upperp);					\
+									\
+	gup_folded(ptrs) ? (type##_t *)__up :				\
+			   type##_offset_lockless(__up, *(upper), addr); })
 
 static unsigned long walk_pmd(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 			      unsigned long addr)
 {
-	pmd_t *pmdp = gup_pmd_slot(pudp, &pud, addr);
+	pmd_t *pmdp = gup_slot(pmd, PTRS_PER_PMD, pudp, &pud, addr);
 	pmd_t pmd = gup_read_pmd(pmdp);
 	unsigned long next = gup_span_end(addr, w->end, PMD_SIZE);
 	bool ok;
+
+	/* The re-reads after the grabs go through it. */
+	VM_WARN_ON_ONCE(object_is_on_stack(pmdp));
 
 	if (!pmd_present(pmd))
 		return 0;
@@ -896,10 +867,12 @@ static unsigned long walk_pmd(struct gup_fast_walk *w, pud_t pud, pud_t *pudp,
 static unsigned long walk_pud(struct gup_fast_walk *w, p4d_t p4d, p4d_t *p4dp,
 			      unsigned long addr)
 {
-	pud_t *pudp = gup_pud_slot(p4dp, &p4d, addr);
+	pud_t *pudp = gup_slot(pud, PTRS_PER_PUD, p4dp, &p4d, addr);
 	pud_t pud = READ_ONCE(*pudp);
 	unsigned long next = gup_span_end(addr, w->end, PUD_SIZE);
 	bool ok;
+
+	VM_WARN_ON_ONCE(object_is_on_stack(pudp));
 
 	if (!pud_present(pud))
 		return 0;
@@ -916,7 +889,7 @@ static unsigned long walk_pud(struct gup_fast_walk *w, p4d_t p4d, p4d_t *p4dp,
 static unsigned long walk_p4d(struct gup_fast_walk *w, pgd_t pgd, pgd_t *pgdp,
 			      unsigned long addr)
 {
-	p4d_t *p4dp = gup_p4d_slot(pgdp, &pgd, addr);
+	p4d_t *p4dp = gup_slot(p4d, PTRS_PER_P4D, pgdp, &pgd, addr);
 	p4d_t p4d = READ_ONCE(*p4dp);
 
 	/* No architecture maps user memory with P4D leaves. */
