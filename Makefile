@@ -7,7 +7,8 @@
 #   make run             install, unpack, apply, build, boot, KUnit results
 #   make check           everything: lint, KUnit and userspace tests
 #   make check-pristine  the same tests on the pristine kernel (plus tests)
-#   make arm64           build and test our kernel for arm64 (4 and 3 levels)
+#   make arm64           build and test our kernel for arm64 (4, 3 and 2
+#                        levels, the last with 64K pages)
 #   make i386            build and test our kernel for 32-bit x86 (2 levels,
 #                        and 3 with PAE)
 #   make series          write the series as git format-patch into build/

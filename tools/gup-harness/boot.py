@@ -4,7 +4,7 @@
 
 usage: boot.py --arch x86_64|arm64|i386 --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
-               [--clean-log]
+               [--variant V] [--memory M] [--clean-log]
 
 The kernel runs the built-in KUnit suites at boot, then the initramfs' init
 runs the userspace tests, printing one line per test:
@@ -37,50 +37,79 @@ QEMU = {
               'console=ttyAMA0'),
     'i386': (['qemu-system-i386', '-machine', 'pc', '-cpu', 'max,vendor=GenuineIntel'], 'console=ttyS0'),
 }
-# movablecore: FOLL_LONGTERM migration needs a ZONE_MOVABLE to migrate out of;
-# hugepages: the hugetlb tests; secretmem is off by default in 6.1;
+# secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
 # memmap=256M!1G (x86_64) turns 256 MiB of RAM into a legacy pmem device,
 # /dev/pmem0, whose pages are ZONE_DEVICE: a DAX filesystem on it gives
 # user mappings of devmap pages;
-# hugepagesz=1G hugepages=1: one PUD-size hugetlb page, taken from
-# memblock while the command line is parsed, after KASAN's shadow: it
-# needs a free, 1 GiB aligned gigabyte.  With 5 GiB it finds one in
-# ZONE_NORMAL, and ZONE_MOVABLE (the top gigabyte, which also holds early
-# boot allocations) keeps free pages for the FOLL_LONGTERM migration
-# cases; at 4 GiB there is no room for the page, at 6 GiB the early
-# allocations fill all of ZONE_MOVABLE and those cases skip;
 # panic=-1 with -no-reboot ends a crashed guest.
-CMDLINE = ('panic=-1 oops=panic movablecore=1G hugepages=96 hugepagesz=1G hugepages=1 '
-           'transparent_hugepage=madvise secretmem.enable=1')
+CMDLINE = 'panic=-1 oops=panic transparent_hugepage=madvise secretmem.enable=1'
 
-# More huge page sizes, after CMDLINE's (a hugepages= counts for the last
-# hugepagesz= before it): arm64's contiguous-PTE and contiguous-PMD pages
-# (64 KiB and 32 MiB with 4K pages), for gup_test_hugetlb_sizes.
-MORE_HUGEPAGES = {'arm64': 'hugepagesz=64K hugepages=4 hugepagesz=32M hugepages=1'}
+# The hugetlb pools, by layout (ARCH or ARCH-VARIANT, see layout()); a
+# hugepages= counts for the last hugepagesz= before it, the first one for
+# the default size (PMD_SIZE).  gup_test_hugetlb_sizes tries every size.
+# hugepagesz=1G hugepages=1: one PUD-size page, taken from memblock while
+# the command line is parsed, after KASAN's shadow: it needs a free,
+# 1 GiB aligned gigabyte.  With 5 GiB it finds one in ZONE_NORMAL, and
+# ZONE_MOVABLE (the top gigabyte, which also holds early boot allocations)
+# keeps free pages for the FOLL_LONGTERM migration cases; at 4 GiB there
+# is no room for the page, at 6 GiB the early allocations fill all of
+# ZONE_MOVABLE and those cases skip.
+# arm64 adds its contiguous-PTE and contiguous-PMD pages (64 KiB and
+# 32 MiB with 4K pages).  With 64K pages the default size is 512 MiB and
+# 2 MiB is the contiguous-PTE size; there is no PUD size.
+HUGEPAGES = {
+    'x86_64': 'hugepages=96 hugepagesz=1G hugepages=1',
+    'i386': 'hugepages=96',
+    'arm64': 'hugepages=96 hugepagesz=1G hugepages=1 hugepagesz=64K hugepages=4 hugepagesz=32M hugepages=1',
+    'arm64-64k': 'hugepages=4 hugepagesz=2M hugepages=8',
+}
+
+# Guest RAM when --memory does not say (5 GiB for the 1 GiB page above;
+# i386 maps at most 4 GiB without PAE), and the size of ZONE_MOVABLE
+# (movablecore=), which FOLL_LONGTERM migration needs to migrate out of.
+# Early boot allocations, KASAN's shadow first (an eighth of RAM), come
+# from the top of memory, that is from ZONE_MOVABLE.  With 64K pages the
+# movable zone must still hold the 512 MiB hugetlb pool and a 512 MiB THP,
+# and the rest must hold the pages migrated out, a 512 MiB huge zero page
+# and whole pageblocks (512 MiB too): with less than 12 GiB and 5 GiB
+# movable, some of the migration and huge zero page cases skip.
+MEMORY = {'i386': '3G', 'arm64-64k': '12G'}
+MOVABLE = {'arm64-64k': '5G'}
 
 # Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
-# lib/kunit/user_mm.c): 4 MiB of guest RAM the kernel must leave alone.
+# lib/kunit/user_mm.c): guest RAM the kernel must leave alone, two PMDs'
+# worth: the cases map the first with a PMD leaf, the second with PTEs.
 # x86_64 reserves it with memmap=SIZE$START, just above the pmem range.
-# arm64 has no memmap=: the guest gets 4 MiB more than --memory and mem=
-# keeps the kernel to --memory, so the extra 4 MiB at the top of RAM
-# (which the virt machine starts at 1 GiB) are the device memory, and the
+# arm64 has no memmap=: the guest gets that much more than --memory and
+# mem= keeps the kernel to --memory, so the extra memory at the top of RAM
+# (which the virt machine starts at 1 GiB) is the device memory, and the
 # zones (movablecore= takes the top of the kernel's memory) stay where
 # they are without it: a ZONE_MOVABLE boundary moved by 4 MiB would cut
 # the 1 GiB hugetlb page in two zones.
-DEVMEM = 4 << 20
+DEVMEM = {'arm64-64k': 1 << 30}
 
 
-def devmem_args(arch, memory):
+def layout(arch, variant):
+    """Keys to look a setting up by: the variant's own first, then the arch's."""
+    return [f'{arch}-{variant}', arch] if variant else [arch]
+
+
+def lookup(table, keys, default):
+    return next((table[k] for k in keys if k in table), default)
+
+
+def devmem_args(arch, keys, memory):
     """(QEMU memory in MiB, kernel command line words) for the device memory."""
     size = parse_size(memory)
+    dev = lookup(DEVMEM, keys, 4 << 20)
     if arch == 'i386':
         return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000
-        return size >> 20, f'memmap={DEVMEM >> 20}M${start:#x} kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
+        return size >> 20, f'memmap={dev >> 20}M${start:#x} kunit_user_mm.devmem={dev >> 20}M@{start:#x}'
     start = (1 << 30) + size
-    return (size + DEVMEM) >> 20, f'mem={size >> 20}M kunit_user_mm.devmem={DEVMEM >> 20}M@{start:#x}'
+    return (size + dev) >> 20, f'mem={size >> 20}M kunit_user_mm.devmem={dev >> 20}M@{start:#x}'
 
 
 def parse_size(text):
@@ -94,9 +123,11 @@ def parse_size(text):
 
 def run_guest(args):
     cmd, archline = QEMU[args.arch]
-    memory, devmem = devmem_args(args.arch, args.memory)
-    more = MORE_HUGEPAGES.get(args.arch, '')
-    append = f'{archline} {devmem} {CMDLINE} {more} {args.append}'.strip()
+    keys = layout(args.arch, args.variant)
+    memory, devmem = devmem_args(args.arch, keys, args.memory or lookup(MEMORY, keys, '5G'))
+    pools = lookup(HUGEPAGES, keys, '')
+    movable = lookup(MOVABLE, keys, '1G')
+    append = f'{archline} {devmem} movablecore={movable} {CMDLINE} {pools} {args.append}'.strip()
     if args.suite:
         append += f' kunit.filter_glob={args.suite}'
     cmd = cmd + ['-m', f'{memory}M', '-smp', str(args.smp), '-nographic', '-no-reboot', '-nic', 'none',
@@ -162,7 +193,9 @@ def main():
     for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
         ap.add_argument(opt, required=True)
     ap.add_argument('--timeout', type=int, default=1500)
-    ap.add_argument('--memory', default='', help='guest RAM (default 5G; 3G on i386, which maps at most 4G without PAE)')
+    ap.add_argument('--memory', default='', help='guest RAM (default: see MEMORY)')
+    ap.add_argument('--variant', default='',
+                    help='the kernel\'s configs/ARCH-VARIANT.config, for settings that depend on it')
     ap.add_argument('--append', default='')
     ap.add_argument('--suite', default='')
     ap.add_argument('--smp', type=int, default=2)
@@ -170,7 +203,6 @@ def main():
     ap.add_argument('--clean-log', action='store_true',
                     help='count a kernel warning or bug report in the console as a failed test')
     args = ap.parse_args()
-    args.memory = args.memory or ('3G' if args.arch == 'i386' else '5G')
 
     trouble = run_guest(args)
     kcases = kunit_cases(args.kunit_py, args.log)

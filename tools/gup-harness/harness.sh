@@ -76,7 +76,7 @@ boot() {
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
 	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
 		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
-		--suite "$SUITE" ${clean:+--clean-log} | tee -a "$results/current" | grep -v '^RESULT'
+		--suite "$SUITE" ${variant:+--variant "$variant"} ${clean:+--clean-log} | tee -a "$results/current" | grep -v '^RESULT'
 }
 
 lint() {
@@ -166,6 +166,7 @@ arm64)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
 	boot ours arm64
 	boot ours arm64 3level
+	boot ours arm64 64k
 	total ;;
 i386)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
