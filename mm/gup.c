@@ -1019,8 +1019,14 @@ static int gup_lookup_pte(struct gup_walk *w, pmd_t *pmd)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Only THP and device PMDs get here, both of which need
+ * CONFIG_TRANSPARENT_HUGEPAGE; without it some architectures (32-bit Arm
+ * without LPAE) have no pmd_mkyoung() at all.
+ */
 static void gup_touch_pmd(struct gup_walk *w, pmd_t *pmd)
 {
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	bool write = w->flags & FOLL_WRITE;
 	pmd_t entry = pmd_mkyoung(*pmd);
 
@@ -1029,6 +1035,7 @@ static void gup_touch_pmd(struct gup_walk *w, pmd_t *pmd)
 	if (pmdp_set_access_flags(w->vma, w->addr & HPAGE_PMD_MASK, pmd,
 				  entry, write))
 		update_mmu_cache_pmd(w->vma, w->addr, pmd);
+#endif
 }
 
 /*
