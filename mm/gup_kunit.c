@@ -1996,6 +1996,8 @@ static void gup_test_secretmem(struct kunit *test)
 	unsigned long addr;
 	struct file *file;
 
+	if (!IS_ENABLED(CONFIG_SECRETMEM))
+		kunit_skip(test, "needs CONFIG_SECRETMEM (set_direct_map)");
 	if (fd < 0)
 		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
 			   fd);
