@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot a kernel under QEMU, collect its KUnit and userspace results.
 
-usage: boot.py --arch x86_64|arm64|i386 --kernel IMAGE --initrd CPIO --kunit-py PATH
+usage: boot.py --arch x86_64|arm64|i386|arm --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
                [--variant V] [--memory M] [--clean-log]
 
@@ -36,6 +36,9 @@ QEMU = {
     'arm64': (['qemu-system-aarch64', '-machine', 'virt', '-cpu', 'max,pauth-impdef=on'],
               'console=ttyAMA0'),
     'i386': (['qemu-system-i386', '-machine', 'pc', '-cpu', 'max,vendor=GenuineIntel'], 'console=ttyS0'),
+    # highmem=off keeps every device below 4 GiB, where a 32-bit kernel
+    # without LPAE can reach it; a Cortex-A15 has LPAE for the other one.
+    'arm': (['qemu-system-arm', '-machine', 'virt,highmem=off', '-cpu', 'cortex-a15'], 'console=ttyAMA0'),
 }
 # secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
@@ -61,12 +64,14 @@ CMDLINE = 'panic=-1 oops=panic transparent_hugepage=madvise secretmem.enable=1'
 HUGEPAGES = {
     'x86_64': 'hugepages=96 hugepagesz=1G hugepages=1',
     'i386': 'hugepages=96',
+    'arm-lpae': 'hugepages=96',
     'arm64': 'hugepages=96 hugepagesz=1G hugepages=1 hugepagesz=64K hugepages=4 hugepagesz=32M hugepages=1',
     'arm64-64k': 'hugepages=4 hugepagesz=2M hugepages=8',
 }
 
 # Guest RAM when --memory does not say (5 GiB for the 1 GiB page above;
-# i386 maps at most 4 GiB without PAE), and the size of ZONE_MOVABLE
+# i386 maps at most 4 GiB without PAE, and arm's virt machine puts RAM at
+# 1 GiB, so 3 GiB is what it can have below 4 GiB), and the size of ZONE_MOVABLE
 # (movablecore=), which FOLL_LONGTERM migration needs to migrate out of.
 # Early boot allocations, KASAN's shadow first (an eighth of RAM), come
 # from the top of memory, that is from ZONE_MOVABLE.  With 64K pages the
@@ -74,7 +79,7 @@ HUGEPAGES = {
 # and the rest must hold the pages migrated out, a 512 MiB huge zero page
 # and whole pageblocks (512 MiB too): with less than 12 GiB and 5 GiB
 # movable, some of the migration and huge zero page cases skip.
-MEMORY = {'i386': '3G', 'arm64-64k': '12G'}
+MEMORY = {'i386': '3G', 'arm': '3G', 'arm64-64k': '12G'}
 MOVABLE = {'arm64-64k': '5G'}
 
 # Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
@@ -103,7 +108,7 @@ def devmem_args(arch, keys, memory):
     """(QEMU memory in MiB, kernel command line words) for the device memory."""
     size = parse_size(memory)
     dev = lookup(DEVMEM, keys, 4 << 20)
-    if arch == 'i386':
+    if arch in ('i386', 'arm'):
         return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000

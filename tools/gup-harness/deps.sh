@@ -9,7 +9,7 @@ if [ ${#pkgs[@]} -eq 0 ]; then
 	pkgs=(linux-source-6.1 qemu-system-x86 qemu-system-arm
 	      gcc libc6-dev make flex bison bc libelf-dev libssl-dev python3 cpio xz-utils
 	      rsync busybox-static ccache git gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	      gcc-i686-linux-gnu libc6-dev-i386-cross
+	      gcc-i686-linux-gnu libc6-dev-i386-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	      liburing-dev libnuma-dev libcap-dev sparse)
 fi
 missing=()

@@ -20,7 +20,8 @@ case $arch in
 x86_64) karch=x86_64 image=bzImage cross= ;;
 arm64) karch=arm64 image=Image cross=aarch64-linux-gnu- ;;
 i386) karch=i386 image=bzImage cross= ;;
-*) echo "kbuild: unknown arch '$arch' (x86_64, arm64 or i386)" >&2; exit 1 ;;
+arm) karch=arm image=zImage cross=arm-linux-gnueabihf- ;;
+*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386 or arm)" >&2; exit 1 ;;
 esac
 
 mkdir -p "$out"
