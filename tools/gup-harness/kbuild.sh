@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Configure and build one kernel out of tree.
 #
-# usage: kbuild.sh TREE OUT ARCH FRAGMENT...
+# usage: [KBUILD_TARGETS="mm/gup.o ..."] kbuild.sh TREE OUT ARCH FRAGMENT...
 #
+# KBUILD_TARGETS builds those targets instead of the boot image.
 # The .config is alldefconfig plus the fragments, regenerated every time
 # (kbuild rebuilds only objects whose options changed).  Every line of the
 # fragments must hold in the result, or the build stops naming the option:
@@ -36,5 +37,9 @@ mk() {
 }
 mk KCONFIG_ALLCONFIG="$(cd "$out" && pwd)/fragment.config" alldefconfig >/dev/null
 "$here/kconfig-check" "$out/fragment.config" "$out/.config"
+if [ -n "${KBUILD_TARGETS:-}" ]; then
+	mk $KBUILD_TARGETS
+	exit
+fi
 mk $image
 echo "kbuild: $out/arch/$karch/boot/$image"
