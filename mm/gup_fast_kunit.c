@@ -211,20 +211,19 @@ static int gupf_by_folio(const void *a, const void *b, const void *priv)
  */
 static void gupf_find_owners(struct kunit *test, struct gupf_counts *c)
 {
-	long *order, i, s, prev;
+	long *order, i, s;
 
 	order = kunit_kcalloc(test, max(c->n, 1L), sizeof(*order), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, order);
 	for (i = 0; i < c->n; i++)
 		order[i] = i;
 	sort_r(order, c->n, sizeof(*order), gupf_by_folio, NULL, c->f);
+	/* Each folio's group starts with its lowest stretch, the owner. */
 	for (i = 0; i < c->n; i++) {
 		s = order[i];
-		prev = i ? order[i - 1] : -1;
-		if (prev >= 0 && c->f[prev].folio == c->f[s].folio)
-			c->f[s].owner = c->f[prev].owner;
-		else
-			c->f[s].owner = s;
+		c->f[s].owner = s;
+		if (i && c->f[order[i - 1]].folio == c->f[s].folio)
+			c->f[s].owner = c->f[order[i - 1]].owner;
 	}
 	kunit_kfree(test, order);
 }
@@ -1217,17 +1216,12 @@ static void gupf_test_longterm(struct kunit *test)
 static void gupf_test_secretmem(struct kunit *test)
 {
 	const int n = 2;
-	long fd = gupk_memfd_secret();
+	long fd = gupk_memfd_secret(test);
 	struct gupf_range *r;
 	struct file *file;
 	unsigned long addr;
 	int i;
 
-	if (!IS_ENABLED(CONFIG_SECRETMEM))
-		kunit_skip(test, "needs CONFIG_SECRETMEM (set_direct_map)");
-	if (fd < 0)
-		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
-			   fd);
 	file = gupk_secret_file(test, fd, n * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	addr = gupk_map_file(test, file, n, PROT_READ | PROT_WRITE,

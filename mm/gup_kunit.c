@@ -1992,15 +1992,10 @@ static void gup_test_devmap(struct kunit *test)
 /* Secret memory is usable from user space but never handed out by GUP. */
 static void gup_test_secretmem(struct kunit *test)
 {
-	long fd = gupk_memfd_secret();
+	long fd = gupk_memfd_secret(test);
 	unsigned long addr;
 	struct file *file;
 
-	if (!IS_ENABLED(CONFIG_SECRETMEM))
-		kunit_skip(test, "needs CONFIG_SECRETMEM (set_direct_map)");
-	if (fd < 0)
-		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
-			   fd);
 	file = gupk_secret_file(test, fd, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	addr = gupk_map_file(test, file, 1, PROT_READ | PROT_WRITE,

@@ -608,24 +608,30 @@ static inline long gupk_syscall(unsigned int nr, unsigned long a0,
 	struct pt_regs regs = { .bx = a0, .cx = a1, .dx = a2 };
 
 	return ia32_sys_call(&regs, nr);
-#elif !defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER)
+#else
+#ifndef CONFIG_ARCH_HAS_SYSCALL_WRAPPER
 	/* The handlers are plain C functions: call the ones the tests use. */
 	if (nr == __NR_mprotect)
 		return sys_mprotect(a0, a1, a2);
-	return -EOPNOTSUPP;
-#else
+#endif
 	return -EOPNOTSUPP;
 #endif
 }
 
-/* memfd_secret(2): a descriptor, or a negative errno. */
-static inline long gupk_memfd_secret(void)
+/* memfd_secret(2): a descriptor; skips the case when there is none. */
+static inline long gupk_memfd_secret(struct kunit *test)
 {
-#if defined(CONFIG_SECRETMEM) && defined(__NR_memfd_secret)
-	return gupk_syscall(__NR_memfd_secret, 0, 0, 0);
-#else
-	return -EOPNOTSUPP;
+	long fd = -EOPNOTSUPP;
+
+	if (!IS_ENABLED(CONFIG_SECRETMEM))
+		kunit_skip(test, "needs CONFIG_SECRETMEM (set_direct_map)");
+#ifdef __NR_memfd_secret
+	fd = gupk_syscall(__NR_memfd_secret, 0, 0, 0);
 #endif
+	if (fd < 0)
+		kunit_skip(test, "memfd_secret() failed (%ld): needs secretmem.enable=1",
+			   fd);
+	return fd;
 }
 
 /*
