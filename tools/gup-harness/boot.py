@@ -71,8 +71,9 @@ HUGEPAGES = {
 
 # Guest RAM when --memory does not say (5 GiB for the 1 GiB page above;
 # i386 maps at most 4 GiB without PAE, and arm's virt machine puts RAM at
-# 1 GiB, so 3 GiB is what it can have below 4 GiB), and the size of ZONE_MOVABLE
-# (movablecore=), which FOLL_LONGTERM migration needs to migrate out of.
+# 1 GiB, so 3 GiB is what it can have below 4 GiB), and the size of
+# ZONE_MOVABLE (movablecore=), which FOLL_LONGTERM migration needs to
+# migrate out of.
 # Early boot allocations, KASAN's shadow first (an eighth of RAM), come
 # from the top of memory, that is from ZONE_MOVABLE.  With 64K pages the
 # movable zone must still hold the 512 MiB hugetlb pool and a 512 MiB THP,

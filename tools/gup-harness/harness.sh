@@ -104,11 +104,11 @@ lint() {
 	echo "RESULT lint $passed $failed" >> "$results/current"
 }
 
-# sparse (make C=2) on the objects of our C files that the x86 debug
-# kernel builds; sparse_check.py attributes its reports to our files.
-sparse_run() {
-	local out=$build/out/ours-x86 f obj objs=() files=()
-	say "sparse (make C=2) on our objects"
+# our_objects: fill files=() with our C files that the x86 debug kernel
+# builds and objs=() with their objects; fails when there are none.
+our_objects() {
+	local f obj out=$build/out/ours-x86
+	files=() objs=()
 	while IFS= read -r f; do
 		obj=${f%.c}.o
 		# apply.py splices this file into memory.c
@@ -118,10 +118,18 @@ sparse_run() {
 		objs+=("$obj")
 	done < <(cd "$repo" && git ls-files --cached --others --exclude-standard \
 		 'mm/*.c' 'lib/*.c' 'arch/*.c')
-	if [ ${#objs[@]} -eq 0 ]; then
+	[ ${#objs[@]} -gt 0 ]
+}
+
+# sparse (make C=2) on the objects of our C files that the x86 debug
+# kernel builds; sparse_check.py attributes its reports to our files.
+sparse_run() {
+	local out=$build/out/ours-x86 files objs
+	say "sparse (make C=2) on our objects"
+	our_objects || {
 		fail_stage sparse "no object of ours in ${out#"$repo"/}"
 		return 1
-	fi
+	}
 	flock "$build/.kbuild.lock" make -s -C "$src/ours" O="$out" ARCH=x86_64 \
 		CC="ccache gcc" HOSTCC="ccache gcc" C=2 "${objs[@]}" \
 		> "$results/sparse.log" 2>&1 || {
@@ -134,38 +142,37 @@ sparse_run() {
 	tail -n 1 "$results/current" | awk '{ printf "  sparse: %d passed, %d failed\n", $3, $4 }'
 }
 
-# compile_only ARCH [VARIANT]: compile each object of our C files that
-# the x86 debug kernel has, in a kernel for ARCH (configs/ARCH.config and
-# ARCH-VARIANT.config), without linking or booting it; one test each.
+# compile_only ARCH [VARIANT]: compile the objects of our_objects() in a
+# kernel for ARCH (configs/ARCH.config and ARCH-VARIANT.config), without
+# linking or booting it; one test each.  kbuild.sh goes on past a failed
+# object (make -k), and make names each one in an "Error" line.
 compile_only() {
-	local arch=$1 variant=${2:-} f obj passed=0 failed=0 out log
+	local arch=$1 variant=${2:-} files objs obj failed=0 out log
 	local label=compile-$1${2:+-$2}
 	out=$build/out/ours-$arch${variant:+-$variant}
 	log=$out.compile.log
 	say "compile our objects for $arch${variant:+ ($variant)} in ${out#"$repo"/}"
-	mkdir -p "$out"
-	: > "$log"
-	while IFS= read -r f; do
-		obj=${f%.c}.o
-		[ "$f" = mm/memory_insert_page.c ] && obj=mm/memory.o
-		[ -f "$build/out/ours-x86/$obj" ] || continue
-		if KBUILD_TARGETS=$obj "$here/kbuild.sh" "$src/ours" "$out" "$arch" \
-			"$configs/common.config" "$configs/debug.config" "$configs/$arch.config" \
-			${variant:+"$configs/$arch-$variant.config"} >> "$log" 2>&1; then
-			passed=$((passed + 1))
-		else
-			failed=$((failed + 1))
-			echo "  FAIL  $label $obj (see ${log#"$repo"/})"
-			grep -m 5 'error' "$log" | sed 's/^/  | /'
-		fi
-	done < <(cd "$repo" && git ls-files --cached --others --exclude-standard \
-		 'mm/*.c' 'lib/*.c' 'arch/*.c')
-	if [ $((passed + failed)) -eq 0 ]; then
+	our_objects || {
 		fail_stage "$label" "no object of ours in build/out/ours-x86 to compile"
 		return 1
+	}
+	mkdir -p "$out"
+	if ! KBUILD_TARGETS="${objs[*]}" "$here/kbuild.sh" "$src/ours" "$out" "$arch" \
+		"$configs/common.config" "$configs/debug.config" "$configs/$arch.config" \
+		${variant:+"$configs/$arch-$variant.config"} > "$log" 2>&1; then
+		for obj in "${objs[@]}"; do
+			grep -q "[: ]$obj\] Error" "$log" || continue
+			failed=$((failed + 1))
+			echo "  FAIL  $label $obj (see ${log#"$repo"/})"
+		done
+		grep -m 5 'error' "$log" | sed 's/^/  | /'
+		if [ $failed -eq 0 ]; then
+			fail_stage "$label" "kbuild failed before any object (see ${log#"$repo"/})"
+			return 1
+		fi
 	fi
-	echo "  $label: $passed passed, $failed failed"
-	echo "RESULT $label $passed $failed" >> "$results/current"
+	echo "  $label: $((${#objs[@]} - failed)) passed, $failed failed"
+	echo "RESULT $label $((${#objs[@]} - failed)) $failed" >> "$results/current"
 }
 
 total() {

@@ -4,7 +4,8 @@
 #
 # usage: [KBUILD_TARGETS="mm/gup.o ..."] kbuild.sh TREE OUT ARCH FRAGMENT...
 #
-# KBUILD_TARGETS builds those targets instead of the boot image.
+# KBUILD_TARGETS builds those targets instead of the boot image, each one
+# tried even when another fails (make -k).
 # The .config is alldefconfig plus the fragments, regenerated every time
 # (kbuild rebuilds only objects whose options changed).  Every line of the
 # fragments must hold in the result, or the build stops naming the option:
@@ -38,7 +39,7 @@ mk() {
 mk KCONFIG_ALLCONFIG="$(cd "$out" && pwd)/fragment.config" alldefconfig >/dev/null
 "$here/kconfig-check" "$out/fragment.config" "$out/.config"
 if [ -n "${KBUILD_TARGETS:-}" ]; then
-	mk $KBUILD_TARGETS
+	mk -k $KBUILD_TARGETS
 	exit
 fi
 mk $image
