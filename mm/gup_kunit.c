@@ -1701,8 +1701,9 @@ static int gup_test_block_init(struct kunit_resource *res, void *context)
 {
 	struct gup_test_block *b = context;
 
+	/* It looks up the node's zonelist: NUMA_NO_NODE is no node. */
 	b->base = alloc_contig_pages(pageblock_nr_pages,
-				     GFP_USER | __GFP_NOWARN, NUMA_NO_NODE,
+				     GFP_USER | __GFP_NOWARN, numa_mem_id(),
 				     NULL);
 	if (!b->base)
 		return -ENOMEM;
