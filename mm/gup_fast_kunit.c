@@ -545,15 +545,16 @@ static void gupf_test_thp_pte(struct kunit *test)
  * PTE-mapped THP take turns, so that the walk goes from taking small
  * pages one at a time to taking folio runs and back, several times in
  * one call.  Zapping pages of a THP splits its PMD and leaves the rest
- * of the folio mapped by PTEs; pages 0-3 and 100-103 are then written
- * again (small folios), 200-203 read again (the zero page).  A read
- * takes everything, except that the lockless walk leaves the zero page's
- * special PTEs to the slow path; a write without it stops there too.
+ * of the folio mapped by PTEs; pages 0-3 and 100-103 (of the first 256,
+ * or proportionally fewer in a smaller PMD) are then written again
+ * (small folios), 200-203 read again (the zero page).  A read takes
+ * everything, except that the lockless walk leaves the zero page's special
+ * PTEs to the slow path; a write without it stops there too.
  */
 static void gupf_test_mixed_table(struct kunit *test)
 {
-	static const int zap[] = { 0, 100, 200 };
-	const int n = 256;
+	const int n = min_t(int, GUPF_PMD_PAGES, 256);
+	const int zap[] = { 0, n * 100 / 256, n * 200 / 256 };
 	unsigned long addr = gupf_thp(test, 1, 7);
 	struct folio *thp = page_folio(gupf_look(test, addr, 1)->pages[0]);
 	struct gupf_range *r;
@@ -565,20 +566,21 @@ static void gupf_test_mixed_table(struct kunit *test)
 						 addr + zap[i] * PAGE_SIZE,
 						 4 * PAGE_SIZE, MADV_DONTNEED),
 				0);
-	gupk_fill_range(test, addr, 0, 4, 7);
-	gupk_fill_range(test, addr, 100, 4, 7);
-	for (i = 200; i < 204; i++)
+	gupk_fill_range(test, addr, zap[0], 4, 7);
+	gupk_fill_range(test, addr, zap[1], 4, 7);
+	for (i = zap[2]; i < zap[2] + 4; i++)
 		KUNIT_ASSERT_EQ(test, get_user(val, (u64 __user *)(addr + i * PAGE_SIZE)),
 				0);
 
 	r = gupf_range(test, addr, n, 7, 0);
 	KUNIT_ASSERT_EQ(test, r->present, (long)n);
-	if (!is_zero_page(r->expect[200]))
+	if (!is_zero_page(r->expect[zap[2]]))
 		kunit_skip(test, "read faults do not map the zero page here");
 	KUNIT_ASSERT_TRUE(test, folio_test_large(thp));
 	for (i = 0; i < n; i++) {
-		bool zero = i >= 200 && i < 204;
-		bool small = i < 4 || (i >= 100 && i < 104) || zero;
+		bool zero = i >= zap[2] && i < zap[2] + 4;
+		bool small = i < zap[0] + 4 ||
+			     (i >= zap[1] && i < zap[1] + 4) || zero;
 
 		if (zero)
 			r->word[i] = 0;
@@ -586,9 +588,9 @@ static void gupf_test_mixed_table(struct kunit *test)
 				    !small, "page %d", i);
 	}
 
-	gupf_check_all(test, r, 0, n, 200);
-	gupf_check_kind(test, r, GUPF_GET_ONLY, FOLL_WRITE, 200);
-	gupf_check_kind(test, r, GUPF_PIN_ONLY, FOLL_WRITE, 200);
+	gupf_check_all(test, r, 0, n, zap[2]);
+	gupf_check_kind(test, r, GUPF_GET_ONLY, FOLL_WRITE, zap[2]);
+	gupf_check_kind(test, r, GUPF_PIN_ONLY, FOLL_WRITE, zap[2]);
 }
 
 /* A PMD-sized hugetlb page, mapped shared. */
@@ -630,8 +632,10 @@ static void gupf_test_hugetlb(struct kunit *test)
 static void gupf_test_hugetlb_pud(struct kunit *test)
 {
 	const unsigned int lt = FOLL_WRITE | FOLL_LONGTERM;
-	const struct gupk_span *sp;
+	struct gupk_span span;
+	const struct gupk_span *sp = &span;
 	struct gupk_pins s0, s1;
+	unsigned int i;
 	struct gupk_refs *refs;
 	struct gupf_range *r;
 	struct folio *folio;
@@ -644,8 +648,8 @@ static void gupf_test_hugetlb_pud(struct kunit *test)
 	kunit_info(test, "PUD-size hugetlb page at pfn %#lx, zone %s\n",
 		   folio_pfn(folio), folio_zone(folio)->name);
 
-	for (sp = gupk_pud_spans; sp < gupk_pud_spans + ARRAY_SIZE(gupk_pud_spans);
-	     sp++) {
+	for (i = 0; i < GUPK_PUD_SPANS; i++) {
+		span = gupk_pud_span(i);
 		r = gupf_range(test, addr + sp->first * PAGE_SIZE, sp->nr, 25,
 			       sp->first);
 		KUNIT_ASSERT_EQ_MSG(test, r->present, sp->nr, "%s", sp->name);
@@ -742,7 +746,7 @@ static void gupf_test_devmap(struct kunit *test)
 	bool leaf;
 	int huge, i;
 
-	for (huge = 1; huge >= 0; huge--) {
+	for (huge = gupk_devmap_first_pass(test); huge >= 0; huge--) {
 		first = huge ? 0 : GUPF_PMD_PAGES;
 		addr = gupk_devmap(test, first, n, huge, 26 + huge, &dev);
 		KUNIT_EXPECT_PTR_EQ(test, gupk_mapped(addr, &leaf), dev);

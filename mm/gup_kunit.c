@@ -1578,12 +1578,14 @@ static void gup_test_hugetlb_pud(struct kunit *test)
 	unsigned long addr = gupk_pud_hugetlb(test, 23, &folio);
 	int i, f, pinned;
 
-	for (i = 0; i < ARRAY_SIZE(gupk_pud_spans); i++)
+	for (i = 0; i < GUPK_PUD_SPANS; i++) {
+		struct gupk_span sp = gupk_pud_span(i);
+
 		for (pinned = 0; pinned <= 1; pinned++)
 			for (f = 0; f < ARRAY_SIZE(flags); f++)
-				gup_test_pud_span(test, addr, folio,
-						  &gupk_pud_spans[i], pinned,
-						  flags[f], 23);
+				gup_test_pud_span(test, addr, folio, &sp,
+						  pinned, flags[f], 23);
+	}
 }
 
 /*
@@ -1596,7 +1598,7 @@ static void gup_test_hugetlb_pud(struct kunit *test)
 static void gup_test_hugetlb_pud_longterm(struct kunit *test)
 {
 	const unsigned int flags = FOLL_WRITE | FOLL_LONGTERM;
-	const struct gupk_span *sp = &gupk_pud_spans[0];
+	const struct gupk_span first = gupk_pud_span(0), *sp = &first;
 	struct gupk_refs *pin;
 	struct folio *folio;
 	unsigned long addr = gupk_pud_hugetlb(test, 24, &folio);
@@ -1606,9 +1608,12 @@ static void gup_test_hugetlb_pud_longterm(struct kunit *test)
 		   folio_pfn(folio), folio_zone(folio)->name);
 	if (folio_is_longterm_pinnable(folio)) {
 		KUNIT_EXPECT_NE(test, folio_zonenum(folio), ZONE_MOVABLE);
-		for (i = 0; i < ARRAY_SIZE(gupk_pud_spans); i++)
-			gup_test_pud_span(test, addr, folio, &gupk_pud_spans[i],
-					  true, flags, 24);
+		for (i = 0; i < GUPK_PUD_SPANS; i++) {
+			struct gupk_span span = gupk_pud_span(i);
+
+			gup_test_pud_span(test, addr, folio, &span, true,
+					  flags, 24);
+		}
 		return;
 	}
 
@@ -1965,7 +1970,7 @@ static void gup_test_devmap(struct kunit *test)
 	bool leaf;
 	int huge, f;
 
-	for (huge = 1; huge >= 0; huge--) {
+	for (huge = gupk_devmap_first_pass(test); huge >= 0; huge--) {
 		first = huge ? 0 : GUPK_PMD_PAGES;
 		addr = gupk_devmap(test, first, GUPK_PMD_PAGES, huge, 31 + huge,
 				   &dev);

@@ -406,6 +406,19 @@ static inline unsigned long gupk_map_file(struct kunit *test,
 }
 
 /*
+ * The first pass of a devmap case: 1 (PMD leaves, then PTEs) where the
+ * MMU has PMD leaves, else 0 (PTEs only: powerpc's hash MMU with 4K
+ * pages), which the case notes.
+ */
+static inline int gupk_devmap_first_pass(struct kunit *test)
+{
+	if (has_transparent_hugepage())
+		return 1;
+	kunit_info(test, "no PMD leaves on this MMU: devmap PTEs only\n");
+	return 0;
+}
+
+/*
  * @n device pages from device page @first on, mapped read-write by devmap
  * entries (PMD leaves when @huge, else PTEs) and written with the tags of
  * @seed through that mapping; *@dev is set to device page @first.  Skips
@@ -447,25 +460,35 @@ struct gupk_span {
 	long nr;
 };
 
+#define GUPK_PUD_SPANS	5
+
 /*
- * The runs the cases take of the PUD-size page: its first pages, a run in
- * the middle, a run straddling a PMD-size offset inside the page (which a
- * walk must not mistake for the end of a leaf), a run longer than a PMD,
- * and its last pages.  They do not overlap, so each keeps its own tags.
+ * Run @i of the runs the cases take of the PUD-size page: its first
+ * pages, a run in the middle, a run straddling a PMD-size offset inside
+ * the page (which a walk must not mistake for the end of a leaf), a run
+ * longer than a PMD, and its last pages.  They do not overlap, so each
+ * keeps its own tags.  Built at run time: on powerpc the level sizes are
+ * variables (hash and radix tables differ), not constants.
  */
-static const struct gupk_span gupk_pud_spans[] = {
-	{ "start",		0,				8 },
-	{ "middle",		GUPK_PUD_PAGES / 2 + 37,	16 },
-	{ "across a PMD offset",	3 * GUPK_PMD_PAGES - 3,		6 },
-	{ "longer than a PMD",	5 * GUPK_PMD_PAGES - 7,		GUPK_PMD_PAGES + 20 },
-	{ "end",		GUPK_PUD_PAGES - 8,		8 },
-};
+static inline struct gupk_span gupk_pud_span(unsigned int i)
+{
+	const unsigned long pud = GUPK_PUD_PAGES, pmd = GUPK_PMD_PAGES;
+	const struct gupk_span spans[GUPK_PUD_SPANS] = {
+		{ "start",			0,		8 },
+		{ "middle",			pud / 2 + 37,	16 },
+		{ "across a PMD offset",	3 * pmd - 3,	6 },
+		{ "longer than a PMD",		5 * pmd - 7,	pmd + 20 },
+		{ "end",			pud - 8,	8 },
+	};
+
+	return spans[i];
+}
 
 /*
  * One PUD-size hugetlb page (1 GiB on x86_64, and on arm64 with 4K
  * pages), mapped shared and read-write at a PUD-aligned address and
  * faulted in by writing, through the user mapping, the tag (@seed) of
- * every page of gupk_pud_spans.  Checks that one PUD leaf maps it and
+ * every run of gupk_pud_span().  Checks that one PUD leaf maps it and
  * returns its address; *@folio is the hugetlb folio.
  *
  * The harness boots with hugepagesz=1G hugepages=1, so on x86_64 and
@@ -513,9 +536,11 @@ static inline unsigned long gupk_pud_hugetlb(struct kunit *test,
 			     PROT_READ | PROT_WRITE, MAP_SHARED);
 	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(addr, PUD_SIZE),
 			      "hugetlb mapping at %#lx, not PUD-aligned", addr);
-	for (i = 0; i < ARRAY_SIZE(gupk_pud_spans); i++)
-		gupk_fill_range(test, addr, gupk_pud_spans[i].first,
-				gupk_pud_spans[i].nr, seed);
+	for (i = 0; i < GUPK_PUD_SPANS; i++) {
+		struct gupk_span sp = gupk_pud_span(i);
+
+		gupk_fill_range(test, addr, sp.first, sp.nr, seed);
+	}
 
 	page = gupk_mapped(addr, &huge);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, page, "nothing mapped after the writes");

@@ -790,7 +790,8 @@ static unsigned long kunit_devmem_hole(struct kunit *test, unsigned long len)
  *
  * Return: the user address, or a negative errno (test with IS_ERR_VALUE()):
  * -ENODEV when there is no device memory, -EINVAL when the request does
- * not fit it.
+ * not fit it, -EOPNOTSUPP for PMD leaves where the MMU has none (see
+ * has_transparent_hugepage(); powerpc's hash MMU with 4K pages).
  */
 unsigned long kunit_user_mmap_devmem(struct kunit *test, unsigned long first,
 				     unsigned long len, unsigned long prot,
@@ -803,6 +804,8 @@ unsigned long kunit_user_mmap_devmem(struct kunit *test, unsigned long first,
 
 	if (IS_ERR(base))
 		return PTR_ERR(base);
+	if (huge && !has_transparent_hugepage())
+		return -EOPNOTSUPP;
 	if (!len || !IS_ALIGNED(len | first << PAGE_SHIFT, align) ||
 	    first + (len >> PAGE_SHIFT) > nr)
 		return -EINVAL;
