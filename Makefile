@@ -13,6 +13,8 @@
 #                        and 3 with PAE)
 #   make arm             build and test our kernel for 32-bit Arm (2 levels
 #                        without fast GUP, and 3 with LPAE)
+#   make powerpc         build and test our kernel for 64-bit big-endian
+#                        POWER (hash MMU with hugepd hugetlb pages)
 #   make series          write the series as git format-patch into build/
 #   make bench           pristine against ours on a production config,
 #                        alternating boots; tables and CSV in build/bench
@@ -24,9 +26,9 @@
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 i386 arm build lint series bench bench-count clean distclean
+.PHONY: run check check-pristine arm64 i386 arm powerpc build lint series bench bench-count clean distclean
 
-run check check-pristine arm64 i386 arm build lint series bench bench-count:
+run check check-pristine arm64 i386 arm powerpc build lint series bench bench-count:
 	@$(H) $@
 
 clean:

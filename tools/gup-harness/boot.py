@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot a kernel under QEMU, collect its KUnit and userspace results.
 
-usage: boot.py --arch x86_64|arm64|i386|arm --kernel IMAGE --initrd CPIO --kunit-py PATH
+usage: boot.py --arch x86_64|arm64|i386|arm|powerpc --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
                [--variant V] [--memory M] [--clean-log]
 
@@ -39,6 +39,12 @@ QEMU = {
     # highmem=off keeps every device below 4 GiB, where a 32-bit kernel
     # without LPAE can reach it; a Cortex-A15 has LPAE for the other one.
     'arm': (['qemu-system-arm', '-machine', 'virt,highmem=off', '-cpu', 'cortex-a15'], 'console=ttyAMA0'),
+    # A POWER8 has only the hash MMU; pseries offers it 16 MiB pages only
+    # when asked.  The console is the hypervisor's.
+    'powerpc': (['qemu-system-ppc64', '-machine', 'pseries,cap-hpt-max-page-size=16M', '-cpu', 'power8'],
+                'console=hvc0'),
+    # A POWER9 boots with the radix MMU.
+    'powerpc-radix': (['qemu-system-ppc64', '-machine', 'pseries', '-cpu', 'power9'], 'console=hvc0'),
 }
 # secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
@@ -67,6 +73,8 @@ HUGEPAGES = {
     'arm-lpae': 'hugepages=96',
     'arm64': 'hugepages=96 hugepagesz=1G hugepages=1 hugepagesz=64K hugepages=4 hugepagesz=32M hugepages=1',
     'arm64-64k': 'hugepages=4 hugepagesz=2M hugepages=8',
+    'powerpc': 'hugepages=32',
+    'powerpc-radix': 'hugepages=96 hugepagesz=1G hugepages=1',
 }
 
 # Guest RAM when --memory does not say (5 GiB for the 1 GiB page above;
@@ -87,13 +95,16 @@ MOVABLE = {'arm64-64k': '5G'}
 # lib/kunit/user_mm.c): guest RAM the kernel must leave alone, two PMDs'
 # worth: the cases map the first with a PMD leaf, the second with PTEs.
 # x86_64 reserves it with memmap=SIZE$START, just above the pmem range.
-# arm64 has no memmap=: the guest gets that much more than --memory and
-# mem= keeps the kernel to --memory, so the extra memory at the top of RAM
-# (which the virt machine starts at 1 GiB) is the device memory, and the
+# arm64 and powerpc have no memmap=: the guest gets that much more than
+# --memory and mem= keeps the kernel to --memory, so the extra memory at
+# the top of RAM (which arm64's virt machine starts at 1 GiB, RAM_BASE,
+# and pseries at 0) is the device memory, and the
 # zones (movablecore= takes the top of the kernel's memory) stay where
 # they are without it: a ZONE_MOVABLE boundary moved by 4 MiB would cut
 # the 1 GiB hugetlb page in two zones.
-DEVMEM = {'arm64-64k': 1 << 30}
+# pseries takes RAM only in 256 MiB steps.
+DEVMEM = {'arm64-64k': 1 << 30, 'powerpc': 256 << 20, 'powerpc-radix': 256 << 20}
+RAM_BASE = {'arm64': 1 << 30}
 
 
 def layout(arch, variant):
@@ -114,7 +125,7 @@ def devmem_args(arch, keys, memory):
     if arch == 'x86_64':
         start = 0x50000000
         return size >> 20, f'memmap={dev >> 20}M${start:#x} kunit_user_mm.devmem={dev >> 20}M@{start:#x}'
-    start = (1 << 30) + size
+    start = RAM_BASE.get(arch, 0) + size
     return (size + dev) >> 20, f'mem={size >> 20}M kunit_user_mm.devmem={dev >> 20}M@{start:#x}'
 
 
@@ -128,8 +139,8 @@ def parse_size(text):
 
 
 def run_guest(args):
-    cmd, archline = QEMU[args.arch]
     keys = layout(args.arch, args.variant)
+    cmd, archline = lookup(QEMU, keys, None)
     memory, devmem = devmem_args(args.arch, keys, args.memory or lookup(MEMORY, keys, '5G'))
     pools = lookup(HUGEPAGES, keys, '')
     movable = lookup(MOVABLE, keys, '1G')

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|i386|arm|build|lint|series|bench|bench-count
+# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -73,6 +73,7 @@ boot() {
 	x86_64|i386) image=$out/arch/x86/boot/bzImage ;;
 	arm64) image=$out/arch/arm64/boot/Image ;;
 	arm) image=$out/arch/arm/boot/zImage ;;
+	powerpc) image=$out/vmlinux ;;
 	esac
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
 	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
@@ -223,6 +224,14 @@ arm)
 	boot ours arm
 	boot ours arm lpae
 	total ;;
+powerpc)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	# Only this target needs them; make check stays without.
+	"$here/deps.sh" gcc-powerpc64-linux-gnu libc6-dev-ppc64-cross qemu-system-ppc ||
+		{ fail_stage setup "could not install the powerpc packages"; total; exit 1; }
+	boot ours powerpc
+	boot ours powerpc radix
+	total ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
 lint)
@@ -238,6 +247,6 @@ series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, build, lint, series, bench, bench-count)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac

@@ -23,7 +23,8 @@ x86_64) karch=x86_64 image=bzImage cross= ;;
 arm64) karch=arm64 image=Image cross=aarch64-linux-gnu- ;;
 i386) karch=i386 image=bzImage cross= ;;
 arm) karch=arm image=zImage cross=arm-linux-gnueabihf- ;;
-*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386 or arm)" >&2; exit 1 ;;
+powerpc) karch=powerpc image=vmlinux cross=powerpc64-linux-gnu- ;;
+*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386, arm or powerpc)" >&2; exit 1 ;;
 esac
 
 mkdir -p "$out"
@@ -43,4 +44,5 @@ if [ -n "${KBUILD_TARGETS:-}" ]; then
 	exit
 fi
 mk $image
-echo "kbuild: $out/arch/$karch/boot/$image"
+[ "$image" = vmlinux ] && echo "kbuild: $out/vmlinux" ||
+	echo "kbuild: $out/arch/$karch/boot/$image"

@@ -21,6 +21,7 @@ x86_64) cc=gcc busybox=/bin/busybox ;;
 arm64) cc=aarch64-linux-gnu-gcc busybox= ;;
 i386) cc=i686-linux-gnu-gcc busybox= ;;
 arm) cc=arm-linux-gnueabihf-gcc busybox= ;;
+powerpc) cc=powerpc64-linux-gnu-gcc busybox= ;;
 *) echo "mkinitramfs: unknown arch '$arch'" >&2; exit 1 ;;
 esac
 
