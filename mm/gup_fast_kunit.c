@@ -1342,6 +1342,8 @@ struct gupf_stress {
 	/* Never touched by the mutators: always the same pages. */
 	struct gupf_part ref[3];
 	unsigned int nref;
+	/* A reference on each of them, so that nothing migrates them. */
+	struct gupk_refs *hold;
 	/* Unmapped, zapped, split, write-protected and forked under us. */
 	struct gupf_part churn[GUPF_CHURNS];
 	bool thp;
@@ -1668,9 +1670,28 @@ static void gupf_stress_ref_range(struct kunit *test, struct gupf_stress *s,
 				  unsigned long addr, unsigned long n)
 {
 	struct gupf_part *p = &s->ref[s->nref++];
-	struct gupf_view *v = gupf_look(test, addr, n);
+	struct page **held = s->hold->pages + s->hold->nr;
+	struct gupf_view *v;
+	unsigned long i;
+	long ret;
 
+	/*
+	 * Referenced before they are looked at: the rest of the setup
+	 * allocates THPs (512 MiB ones with 64K pages on arm64), whose
+	 * compaction migrates whatever pages it can, but no referenced one.
+	 */
+	KUNIT_ASSERT_LE(test, s->hold->nr + (long)n, s->hold->max);
+	mmap_read_lock(s->mm);
+	ret = get_user_pages(addr, n, 0, held, NULL);
+	mmap_read_unlock(s->mm);
+	if (ret > 0)
+		s->hold->nr += ret;
+	KUNIT_ASSERT_EQ(test, ret, (long)n);
+
+	v = gupf_look(test, addr, n);
 	KUNIT_ASSERT_EQ(test, gupf_view_prefix(v), n);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_PTR_EQ(test, v->pages[i], held[i]);
 	p->addr = addr;
 	p->n = n;
 	p->expect = v->pages;
@@ -1783,9 +1804,7 @@ static void gupf_test_concurrent(struct kunit *test)
 	struct gupf_stress *s;
 	struct gupk_pins s0, s1;
 	struct gupf_counts *c;
-	struct gupk_refs *hold;
-	struct page **all;
-	unsigned long total = 0, i, j;
+	unsigned long i, j;
 	long ret;
 
 	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
@@ -1794,34 +1813,11 @@ static void gupf_test_concurrent(struct kunit *test)
 	s->mm = current->mm;
 	s->can_mprotect = gupf_mprotect(0, 0, PROT_NONE) != -EOPNOTSUPP;
 
+	s->hold = gupk_refs(test, GUPF_REF_SMALL + GUPF_REF_SHMEM +
+				  GUPF_PMD_PAGES, false);
 	gupf_stress_setup_ref(test, s);
 	gupf_stress_setup_churn(test, s);
-
-	/*
-	 * Hold a reference on the reference pages, so that nothing (such as
-	 * compaction) migrates them while the test runs.
-	 */
-	for (i = 0; i < s->nref; i++)
-		total += s->ref[i].n;
-	hold = gupk_refs(test, total, false);
-	all = kunit_kcalloc(test, total, sizeof(*all), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, all);
-	for (i = 0; i < s->nref; i++) {
-		const struct gupf_part *p = &s->ref[i];
-
-		mmap_read_lock(s->mm);
-		ret = get_user_pages(p->addr, p->n, 0, hold->pages + hold->nr,
-				     NULL);
-		mmap_read_unlock(s->mm);
-		KUNIT_ASSERT_EQ(test, ret, (long)p->n);
-		for (j = 0; j < p->n; j++) {
-			KUNIT_ASSERT_PTR_EQ(test, hold->pages[hold->nr + j],
-					    p->expect[j]);
-			all[hold->nr + j] = p->expect[j];
-		}
-		hold->nr += ret;
-	}
-	c = gupf_counts(test, all, total);
+	c = gupf_counts(test, s->hold->pages, s->hold->nr);
 
 	w[0] = gupf_worker(test, s, gupf_pinner_step, true, 0x9e3779b9);
 	w[1] = gupf_worker(test, s, gupf_pinner_step, false, 0x7f4a7c15);
