@@ -22,12 +22,44 @@
 
 #define COVER_WORDS (256 * 1024)
 
+#ifdef __s390x__
+/* The address of @name in /proc/kallsyms, or 0. */
+static unsigned long kallsyms_addr(const char *name)
+{
+	char line[256], sym[128];
+	unsigned long addr = 0, a;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %*c %127s", &a, sym) == 2 &&
+		    !strcmp(sym, name)) {
+			addr = a;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return addr;
+}
+#endif
+
 static int kernel_text(unsigned long pc)
 {
 #if defined(__x86_64__)
 	return pc >= 0xffffffff80000000UL;
 #elif defined(__aarch64__)
 	return (pc >> 48) == 0xffff;
+#elif defined(__s390x__)
+	/*
+	 * The kernel has an address space of its own on s390, its text low
+	 * in it (1 MiB up without KASLR): ask kallsyms where it is.
+	 */
+	static unsigned long stext, etext;
+
+	if (!etext) {
+		stext = kallsyms_addr("_stext");
+		etext = kallsyms_addr("_etext");
+	}
+	return pc >= stext && pc < etext;
 #else
 	return (long)pc < 0;
 #endif
