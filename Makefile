@@ -15,6 +15,8 @@
 #                        without fast GUP, and 3 with LPAE)
 #   make powerpc         build and test our kernel for 64-bit big-endian
 #                        POWER (hash MMU with hugepd hugetlb pages)
+#   make s390            build and test our kernel for s390 (page table
+#                        levels that grow at run time)
 #   make series          write the series as git format-patch into build/
 #   make bench           pristine against ours on a production config,
 #                        alternating boots; tables and CSV in build/bench
@@ -26,9 +28,9 @@
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 i386 arm powerpc build lint series bench bench-count clean distclean
+.PHONY: run check check-pristine arm64 i386 arm powerpc s390 build lint series bench bench-count clean distclean
 
-run check check-pristine arm64 i386 arm powerpc build lint series bench bench-count:
+run check check-pristine arm64 i386 arm powerpc s390 build lint series bench bench-count:
 	@$(H) $@
 
 clean:

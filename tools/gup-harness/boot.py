@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot a kernel under QEMU, collect its KUnit and userspace results.
 
-usage: boot.py --arch x86_64|arm64|i386|arm|powerpc --kernel IMAGE --initrd CPIO --kunit-py PATH
+usage: boot.py --arch x86_64|arm64|i386|arm|powerpc|s390 --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
                [--variant V] [--memory M] [--clean-log]
 
@@ -45,6 +45,9 @@ QEMU = {
                 'console=hvc0'),
     # A POWER9 boots with the radix MMU.
     'powerpc-radix': (['qemu-system-ppc64', '-machine', 'pseries', '-cpu', 'power9'], 'console=hvc0'),
+    # TCG emulates no EDAT, so s390 guests have neither THP nor hugetlb
+    # pages.  The SCLP console needs no console=.
+    's390': (['qemu-system-s390x', '-machine', 's390-ccw-virtio', '-cpu', 'max'], ''),
 }
 # secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
@@ -120,7 +123,7 @@ def devmem_args(arch, keys, memory):
     """(QEMU memory in MiB, kernel command line words) for the device memory."""
     size = parse_size(memory)
     dev = lookup(DEVMEM, keys, 4 << 20)
-    if arch in ('i386', 'arm'):
+    if arch in ('i386', 'arm', 's390'):
         return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000
@@ -196,13 +199,20 @@ def user_cases(log):
 REPORT = re.compile(r'^(WARNING: CPU: \d+ PID: \d+ at (\S+).*|WARNING: (?:possible|suspicious) .*|'
                     r'BUG: .*|UBSAN: .*)\r?$', re.M)
 EXEMPT = ('mm/gup_test.c:',)
+# Reports of upstream bugs outside GUP, by arch, matched whole.  s390 6.1
+# leaves one page table counted when an mm grew from three levels to four
+# or five (crst_table_upgrade()): any process that maps above 4 TiB
+# reports it when its mm is freed, without a GUP call (checked with a
+# static program doing just that); gupf_test_top maps at the very top.
+EXEMPT_ARCH = {'s390': ('BUG: non-zero pgtables_bytes on freeing mm: 16384',)}
 
 
-def kernel_reports(log):
+def kernel_reports(log, arch=''):
     """The kernel's warning and bug report lines in the console, minus the exempt ones."""
     text = open(log, encoding='utf-8', errors='replace').read()
+    known = EXEMPT_ARCH.get(arch, ())
     return [m.group(1) for m in REPORT.finditer(text)
-            if not (m.group(2) and any(e in m.group(2) for e in EXEMPT))]
+            if not (m.group(2) and any(e in m.group(2) for e in EXEMPT)) and m.group(1) not in known]
 
 
 def main():
@@ -238,7 +248,7 @@ def main():
         print(f'  {"ok  " if ok else "FAIL"}  user {name}{" - " + why if why else ""}')
         passed, failed = passed + ok, failed + (not ok)
     if args.clean_log:
-        reports = kernel_reports(args.log)
+        reports = kernel_reports(args.log, args.arch)
         if reports:
             print(f'  FAIL  log {len(reports)} kernel warning or bug report(s), first: {reports[0]}')
         else:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|build|lint|series|bench|bench-count
+# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|s390|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -74,6 +74,7 @@ boot() {
 	arm64) image=$out/arch/arm64/boot/Image ;;
 	arm) image=$out/arch/arm/boot/zImage ;;
 	powerpc) image=$out/vmlinux ;;
+	s390) image=$out/arch/s390/boot/bzImage ;;
 	esac
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
 	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
@@ -232,6 +233,12 @@ powerpc)
 	boot ours powerpc
 	boot ours powerpc radix
 	total ;;
+s390)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	"$here/deps.sh" gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc ||
+		{ fail_stage setup "could not install the s390 packages"; total; exit 1; }
+	boot ours s390
+	total ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
 lint)
@@ -247,6 +254,6 @@ series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, build, lint, series, bench, bench-count)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, s390, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac

@@ -24,7 +24,8 @@ arm64) karch=arm64 image=Image cross=aarch64-linux-gnu- ;;
 i386) karch=i386 image=bzImage cross= ;;
 arm) karch=arm image=zImage cross=arm-linux-gnueabihf- ;;
 powerpc) karch=powerpc image=vmlinux cross=powerpc64-linux-gnu- ;;
-*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386, arm or powerpc)" >&2; exit 1 ;;
+s390) karch=s390 image=bzImage cross=s390x-linux-gnu- ;;
+*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386, arm, powerpc or s390)" >&2; exit 1 ;;
 esac
 
 mkdir -p "$out"

@@ -22,6 +22,7 @@ arm64) cc=aarch64-linux-gnu-gcc busybox= ;;
 i386) cc=i686-linux-gnu-gcc busybox= ;;
 arm) cc=arm-linux-gnueabihf-gcc busybox= ;;
 powerpc) cc=powerpc64-linux-gnu-gcc busybox= ;;
+s390) cc=s390x-linux-gnu-gcc busybox= ;;
 *) echo "mkinitramfs: unknown arch '$arch'" >&2; exit 1 ;;
 esac
 
