@@ -10,6 +10,7 @@ if [ ${#pkgs[@]} -eq 0 ]; then
 	      gcc libc6-dev make flex bison bc libelf-dev libssl-dev python3 cpio xz-utils
 	      rsync busybox-static ccache git gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	      gcc-i686-linux-gnu libc6-dev-i386-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+	      gcc-powerpc64-linux-gnu
 	      liburing-dev libnuma-dev libcap-dev sparse)
 fi
 missing=()
