@@ -69,13 +69,7 @@ boot() {
 		fail_stage "$label" "initramfs build failed"
 		return 1
 	}
-	case $arch in
-	x86_64|i386) image=$out/arch/x86/boot/bzImage ;;
-	arm64) image=$out/arch/arm64/boot/Image ;;
-	arm) image=$out/arch/arm/boot/zImage ;;
-	powerpc) image=$out/vmlinux ;;
-	s390) image=$out/arch/s390/boot/bzImage ;;
-	esac
+	image=$(sed -n 's/^kbuild: //p' "$out.log" | tail -n 1)
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
 	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
 		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
