@@ -621,21 +621,10 @@ static __always_inline void gup_record_run(struct gup_walk *w)
 		gup_note_pinnable(w, first);
 	/*
 	 * One pass per array, working from locals: the stores could alias
-	 * @w, which would be reloaded every time.  The cache flushes get a
-	 * loop of their own, which compiles to nothing where the
-	 * architecture needs none.
+	 * @w, which would be reloaded every time.
 	 */
-	if (w->pages) {
-		struct vm_area_struct *vma = w->vma;
-
+	if (w->pages)
 		gup_store_run(w->pages + w->done, first, run);
-		for (i = 0; i < run; i++) {
-			struct page *page = nth_page(first, i);
-
-			flush_anon_page(vma, page, addr + i * PAGE_SIZE);
-			flush_dcache_page(page);
-		}
-	}
 	if (w->vmas) {
 		struct vm_area_struct **slot = w->vmas + w->done;
 		struct vm_area_struct *vma = w->vma;
@@ -903,11 +892,8 @@ static __always_inline unsigned long gup_small_ptes_as(struct gup_walk *w,
 		if (!gup_grab_locked(folio, page, 1, flags, true, &tally))
 			break;
 		/* Stored before the touch: @page need not live across a call. */
-		if (pages) {
+		if (pages)
 			pages[n] = page;
-			flush_anon_page(vma, page, w->addr + n * PAGE_SIZE);
-			flush_dcache_page(page);
-		}
 		if (flags & FOLL_TOUCH)
 			gup_touch_folio(folio, flags, !pte_dirty(pte));
 	}
@@ -1592,9 +1578,27 @@ static int gup_hugetlb_range(struct gup_walk *w)
 	return gup_hugetlb_fault(w);
 }
 
+/*
+ * The pages stored from @pages on, mapped from @addr on, may be about to
+ * be accessed through the kernel mapping: make the architecture's caches
+ * agree with what the user mapping wrote.  Done with no page table lock
+ * held; it is nothing at all where the caches cannot alias.
+ */
+static void gup_flush_stored(struct vm_area_struct *vma, struct page **pages,
+			     unsigned long nr, unsigned long addr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		flush_anon_page(vma, pages[i], addr + i * PAGE_SIZE);
+		flush_dcache_page(pages[i]);
+	}
+}
+
 /* Look @w->addr up, faulting as needed, until it resolves or fails. */
 static int gup_resolve_addr(struct gup_walk *w)
 {
+	unsigned long first = w->done, addr = w->addr;
 	int ret;
 
 	for (;;) {
@@ -1618,6 +1622,9 @@ static int gup_resolve_addr(struct gup_walk *w)
 			return ret;
 	}
 	gup_record_run(w);
+	if (w->pages)
+		gup_flush_stored(w->vma, w->pages + first, w->done - first,
+				 addr);
 	return 0;
 }
 
