@@ -1821,8 +1821,11 @@ static __always_inline long gup_run(struct mm_struct *mm, unsigned long start,
 				    struct vm_area_struct **vmas, int *locked,
 				    unsigned int flags, bool *unpinnable)
 {
-	if ((long)nr_pages <= 0)
+	if (!nr_pages)
 		return 0;
+	/* No range is that long: most likely a negative count, widened. */
+	if ((long)nr_pages < 0)
+		return -EINVAL;
 	/* VMAs would be stale once the lock can go; *locked must be 1. */
 	if (locked && (WARN_ON_ONCE(vmas) || WARN_ON_ONCE(*locked != 1)))
 		return -EINVAL;
@@ -2146,7 +2149,9 @@ static long gup_remote(struct mm_struct *mm, unsigned long start,
  * mmap_lock of @mm must be held, for read if @locked is given.
  *
  * Return: the number of pages taken, which may be less than @nr_pages;
- * 0 if @nr_pages is 0; a negative errno if no page could be taken.
+ * 0 if @nr_pages is 0; -EINVAL if @nr_pages has its top bit set (a
+ * negative count converted); another negative errno if no page could be
+ * taken.
  */
 long get_user_pages_remote(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int gup_flags,

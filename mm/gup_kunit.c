@@ -499,6 +499,42 @@ static void gup_test_no_pages(struct kunit *test)
 			before);
 }
 
+/*
+ * A count with its top bit set, such as an error code passed on as a page
+ * count, is refused by every locked entry point before anything is taken.
+ */
+static void gup_test_negative_count(struct kunit *test)
+{
+	static const unsigned long counts[] = {
+		(unsigned long)-EFAULT, ULONG_MAX, 1UL << (BITS_PER_LONG - 1),
+	};
+	unsigned long addr = gupk_anon_filled(test, 1, 5);
+	struct gupk_refs *get = gupk_refs(test, 1, false);
+	struct gupk_refs *pin = gupk_refs(test, 1, true);
+	struct page *page = gup_test_mapped(addr);
+	int before = gup_test_refcount(page);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		unsigned long nr = counts[i];
+
+		KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, nr, 0), -EINVAL);
+		KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, nr, FOLL_WRITE),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, nr,
+						    FOLL_WRITE | FOLL_LONGTERM),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, get_user_pages_unlocked(addr, nr,
+							      get->pages, 0),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, pin_user_pages_unlocked(addr, nr,
+							      pin->pages, 0),
+				-EINVAL);
+	}
+	KUNIT_EXPECT_EQ(test, get->nr + pin->nr, 0);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(page), before);
+}
+
 /* Expect every GUP flavour to fail on @addr with @err. */
 static void gup_test_expect_refused(struct kunit *test, unsigned long addr,
 				    unsigned int flags, long err)
@@ -2311,6 +2347,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_touch),
 	KUNIT_CASE(gup_test_short_count),
 	KUNIT_CASE(gup_test_no_pages),
+	KUNIT_CASE(gup_test_negative_count),
 	KUNIT_CASE(gup_test_unmapped),
 	KUNIT_CASE(gup_test_pfnmap),
 	KUNIT_CASE(gup_test_write_readonly),
