@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot a kernel under QEMU, collect its KUnit and userspace results.
 
-usage: boot.py --arch x86_64|arm64|i386|arm|powerpc|s390 --kernel IMAGE --initrd CPIO --kunit-py PATH
+usage: boot.py --arch x86_64|arm64|i386|arm|powerpc|s390|mips --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
                [--variant V] [--memory M] [--clean-log]
 
@@ -48,6 +48,10 @@ QEMU = {
     # TCG emulates no EDAT, so s390 guests have neither THP nor hugetlb
     # pages.  The SCLP console needs no console=.
     's390': (['qemu-system-s390x', '-machine', 's390-ccw-virtio', '-cpu', 'max'], ''),
+    # One CPU: a second one without MIPS MT leaves the console printing
+    # NUL bytes right after the CPU probe.
+    'mips': (['qemu-system-mips64el', '-machine', 'malta', '-cpu', 'MIPS64R2-generic', '-smp', '1'],
+             'console=ttyS0'),
 }
 # secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
@@ -78,6 +82,8 @@ HUGEPAGES = {
     'arm64-64k': 'hugepages=4 hugepagesz=2M hugepages=8',
     'powerpc': 'hugepages=32',
     'powerpc-radix': 'hugepages=96 hugepagesz=1G hugepages=1',
+    'mips': 'hugepages=96',
+    'mips-16k': 'hugepages=12',
 }
 
 # Guest RAM when --memory does not say (5 GiB for the 1 GiB page above;
@@ -91,7 +97,7 @@ HUGEPAGES = {
 # and the rest must hold the pages migrated out, a 512 MiB huge zero page
 # and whole pageblocks (512 MiB too): with less than 12 GiB and 5 GiB
 # movable, some of the migration and huge zero page cases skip.
-MEMORY = {'i386': '3G', 'arm': '3G', 'arm64-64k': '12G'}
+MEMORY = {'i386': '3G', 'arm': '3G', 'arm64-64k': '12G', 'mips': '2G'}
 MOVABLE = {'arm64-64k': '5G'}
 
 # Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
@@ -123,7 +129,7 @@ def devmem_args(arch, keys, memory):
     """(QEMU memory in MiB, kernel command line words) for the device memory."""
     size = parse_size(memory)
     dev = lookup(DEVMEM, keys, 4 << 20)
-    if arch in ('i386', 'arm', 's390'):
+    if arch in ('i386', 'arm', 's390', 'mips'):
         return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000
@@ -150,7 +156,8 @@ def run_guest(args):
     append = f'{archline} {devmem} movablecore={movable} {CMDLINE} {pools} {args.append}'.strip()
     if args.suite:
         append += f' kunit.filter_glob={args.suite}'
-    cmd = cmd + ['-m', f'{memory}M', '-smp', str(args.smp), '-nographic', '-no-reboot', '-nic', 'none',
+    smp = [] if '-smp' in cmd else ['-smp', str(args.smp)]
+    cmd = cmd + ['-m', f'{memory}M'] + smp + ['-nographic', '-no-reboot', '-nic', 'none',
                  '-kernel', args.kernel, '-initrd', args.initrd, '-append', append]
     if args.plugin:
         cmd += ['-plugin', args.plugin]

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|s390|build|lint|series|bench|bench-count
+# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|s390|mips|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -236,6 +236,13 @@ s390)
 		{ fail_stage setup "could not install the s390 packages"; total; exit 1; }
 	boot ours s390
 	total ;;
+mips)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	"$here/deps.sh" gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross qemu-system-mips ||
+		{ fail_stage setup "could not install the mips packages"; total; exit 1; }
+	boot ours mips
+	boot ours mips 16k
+	total ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
 lint)
@@ -251,6 +258,6 @@ series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, s390, build, lint, series, bench, bench-count)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, s390, mips, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac
