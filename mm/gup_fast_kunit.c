@@ -649,7 +649,7 @@ static void gupf_test_hugetlb_pud(struct kunit *test)
 	struct folio *folio;
 	unsigned long addr;
 	bool pinnable;
-	long pins;
+	long pins, only;
 
 	addr = gupk_pud_hugetlb(test, 25, &folio);
 	pinnable = folio_is_longterm_pinnable(folio);
@@ -680,8 +680,15 @@ static void gupf_test_hugetlb_pud(struct kunit *test)
 			gupk_drop(refs);
 		}
 		s1 = gupk_pin_stats();
-		/* Two pinning calls for each of two flags, two long-term. */
-		pins = (pinnable ? 6 : 4) * sp->nr;
+		/*
+		 * pin_user_pages_fast() and pin_user_pages_fast_only() for
+		 * each of two flags, and long term (the second only where
+		 * the lockless walk runs at all).
+		 */
+		only = gupf_only_takes(r->addr, sp->nr);
+		pins = 2 * (sp->nr + only);
+		if (pinnable)
+			pins += sp->nr + only;
 		if (pinnable)
 			KUNIT_EXPECT_EQ_MSG(test, s1.acquired - s0.acquired,
 					    pins, "%s: NR_FOLL_PIN_ACQUIRED",

@@ -638,6 +638,10 @@ static inline long gupk_syscall(unsigned int nr, unsigned long a0,
 	/* The handlers are plain C functions: call the ones the tests use. */
 	if (nr == __NR_mprotect)
 		return sys_mprotect(a0, a1, a2);
+#if defined(__NR_memfd_secret) && defined(CONFIG_SECRETMEM)
+	if (nr == __NR_memfd_secret)
+		return sys_memfd_secret(a0);
+#endif
 #endif
 	return -EOPNOTSUPP;
 #endif
