@@ -19,6 +19,8 @@
 #                        levels that grow at run time)
 #   make mips            build and test our kernel for 64-bit MIPS, 4K
 #                        pages (cache aliases: no lockless walk) and 16K
+#   make riscv           build and test our kernel for 64-bit RISC-V
+#                        (no lockless walk in 6.1, Sv57 page tables)
 #   make series          write the series as git format-patch into build/
 #   make bench           pristine against ours on a production config,
 #                        alternating boots; tables and CSV in build/bench
@@ -30,9 +32,9 @@
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 i386 arm powerpc s390 mips build lint series bench bench-count clean distclean
+.PHONY: run check check-pristine arm64 i386 arm powerpc s390 mips riscv build lint series bench bench-count clean distclean
 
-run check check-pristine arm64 i386 arm powerpc s390 mips build lint series bench bench-count:
+run check check-pristine arm64 i386 arm powerpc s390 mips riscv build lint series bench bench-count:
 	@$(H) $@
 
 clean:

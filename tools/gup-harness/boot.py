@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot a kernel under QEMU, collect its KUnit and userspace results.
 
-usage: boot.py --arch x86_64|arm64|i386|arm|powerpc|s390|mips --kernel IMAGE --initrd CPIO --kunit-py PATH
+usage: boot.py --arch x86_64|arm64|i386|arm|powerpc|s390|mips|riscv --kernel IMAGE --initrd CPIO --kunit-py PATH
                --log FILE --label NAME [--timeout S] [--append ARGS] [--suite GLOB]
                [--variant V] [--memory M] [--clean-log]
 
@@ -52,6 +52,9 @@ QEMU = {
     # NUL bytes right after the CPU probe.
     'mips': (['qemu-system-mips64el', '-machine', 'malta', '-cpu', 'MIPS64R2-generic', '-smp', '1'],
              'console=ttyS0'),
+    # OpenSBI from QEMU's own firmware (-bios default).
+    'riscv': (['qemu-system-riscv64', '-machine', 'virt', '-cpu', 'rv64', '-bios', 'default'],
+              'console=ttyS0'),
 }
 # secretmem is off by default in 6.1;
 # vsyscall=emulate gives x86_64 a readable gate page to look up;
@@ -84,6 +87,7 @@ HUGEPAGES = {
     'powerpc-radix': 'hugepages=96 hugepagesz=1G hugepages=1',
     'mips': 'hugepages=96',
     'mips-16k': 'hugepages=12',
+    'riscv': 'hugepages=96 hugepagesz=1G hugepages=1',
 }
 
 # Guest RAM when --memory does not say (5 GiB for the 1 GiB page above;
@@ -96,9 +100,11 @@ HUGEPAGES = {
 # movable zone must still hold the 512 MiB hugetlb pool and a 512 MiB THP,
 # and the rest must hold the pages migrated out, a 512 MiB huge zero page
 # and whole pageblocks (512 MiB too): with less than 12 GiB and 5 GiB
-# movable, some of the migration and huge zero page cases skip.
-MEMORY = {'i386': '3G', 'arm': '3G', 'arm64-64k': '12G', 'mips': '2G'}
-MOVABLE = {'arm64-64k': '5G'}
+# movable, some of the migration and huge zero page cases skip.  On riscv
+# the 1 GiB hugetlb page lands in ZONE_MOVABLE as well, beside the KASAN
+# shadow: 1 GiB movable leaves no free page there, 3 GiB of 6 do.
+MEMORY = {'i386': '3G', 'arm': '3G', 'arm64-64k': '12G', 'mips': '2G', 'riscv': '6G'}
+MOVABLE = {'arm64-64k': '5G', 'riscv': '3G'}
 
 # Device memory for the KUnit devmap cases (kunit_user_mm.devmem=, see
 # lib/kunit/user_mm.c): guest RAM the kernel must leave alone, two PMDs'
@@ -129,7 +135,7 @@ def devmem_args(arch, keys, memory):
     """(QEMU memory in MiB, kernel command line words) for the device memory."""
     size = parse_size(memory)
     dev = lookup(DEVMEM, keys, 4 << 20)
-    if arch in ('i386', 'arm', 's390', 'mips'):
+    if arch in ('i386', 'arm', 's390', 'mips', 'riscv'):
         return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000

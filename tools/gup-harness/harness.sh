@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|s390|mips|build|lint|series|bench|bench-count
+# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|s390|mips|riscv|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -243,6 +243,12 @@ mips)
 	boot ours mips
 	boot ours mips 16k
 	total ;;
+riscv)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	"$here/deps.sh" gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc ||
+		{ fail_stage setup "could not install the riscv packages"; total; exit 1; }
+	boot ours riscv
+	total ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
 lint)
@@ -258,6 +264,6 @@ series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, s390, mips, build, lint, series, bench, bench-count)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, s390, mips, riscv, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac

@@ -26,7 +26,8 @@ arm) karch=arm image=zImage cross=arm-linux-gnueabihf- ;;
 powerpc) karch=powerpc image=vmlinux cross=powerpc64-linux-gnu- ;;
 s390) karch=s390 image=bzImage cross=s390x-linux-gnu- ;;
 mips) karch=mips image=vmlinux cross=mips64el-linux-gnuabi64- ;;
-*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386, arm, powerpc, s390 or mips)" >&2; exit 1 ;;
+riscv) karch=riscv image=Image cross=riscv64-linux-gnu- ;;
+*) echo "kbuild: unknown arch '$arch' (x86_64, arm64, i386, arm, powerpc, s390, mips or riscv)" >&2; exit 1 ;;
 esac
 
 mkdir -p "$out"

@@ -24,6 +24,7 @@ arm) cc=arm-linux-gnueabihf-gcc busybox= ;;
 powerpc) cc=powerpc64-linux-gnu-gcc busybox= ;;
 s390) cc=s390x-linux-gnu-gcc busybox= ;;
 mips) cc=mips64el-linux-gnuabi64-gcc busybox= ;;
+riscv) cc=riscv64-linux-gnu-gcc busybox= ;;
 *) echo "mkinitramfs: unknown arch '$arch'" >&2; exit 1 ;;
 esac
 
