@@ -34,6 +34,7 @@
 #include <linux/pagemap.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/shmem_fs.h>
 #include <linux/swap.h>
@@ -533,6 +534,123 @@ static void gup_test_negative_count(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, get->nr + pin->nr, 0);
 	KUNIT_EXPECT_EQ(test, gup_test_refcount(page), before);
+}
+
+/*
+ * Make SIGKILL pending for the test thread, as if it were being killed,
+ * or take it back.  Only the pending bit is set: the thread is not made
+ * to exit, so the case can look at what the calls did and go on.
+ */
+static void gup_test_set_killed(bool killed)
+{
+	spin_lock_irq(&current->sighand->siglock);
+	if (killed) {
+		sigaddset(&current->pending.signal, SIGKILL);
+		set_tsk_thread_flag(current, TIF_SIGPENDING);
+	} else {
+		sigdelset(&current->pending.signal, SIGKILL);
+		recalc_sigpending();
+	}
+	spin_unlock_irq(&current->sighand->siglock);
+}
+
+/*
+ * One call of gup_test_fatal_signal(): into an array of its own, so that
+ * pages a wrong answer took are still released, each exactly once.
+ */
+static long gup_test_killed_grab(struct kunit *test, unsigned long addr,
+				 unsigned int flags, bool pinned,
+				 unsigned long *taken)
+{
+	struct gupk_refs *refs = gupk_refs(test, GUP_TEST_PAGES, pinned);
+	long ret = gup_test_grab(refs, addr, GUP_TEST_PAGES, flags);
+
+	*taken += refs->nr;
+	return ret;
+}
+
+/*
+ * With SIGKILL pending the locked calls stop before they take or fault
+ * anything: -EINTR for mapped and unmapped pages alike, long-term pins
+ * and population included.  No assertion may end the case while the
+ * signal is pending: the cleanup needs it gone.
+ */
+static void gup_test_fatal_signal(struct kunit *test)
+{
+	unsigned long len = GUP_TEST_PAGES * PAGE_SIZE;
+	unsigned long mapped = gupk_anon_filled(test, GUP_TEST_PAGES, 6);
+	unsigned long absent = gupk_anon(test, GUP_TEST_PAGES,
+					 PROT_READ | PROT_WRITE, 0);
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
+	struct page *page = gup_test_mapped(mapped);
+	int before = gup_test_refcount(page);
+	unsigned long taken = 0;
+
+	gup_test_set_killed(true);
+	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
+	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped, 0, false,
+						   &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped, FOLL_WRITE,
+						   true, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped,
+						   FOLL_WRITE | FOLL_LONGTERM,
+						   true, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, absent, FOLL_WRITE,
+						   false, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test,
+			gupk_took(get, get_user_pages_unlocked(absent,
+							       GUP_TEST_PAGES,
+							       get->pages,
+							       FOLL_WRITE)),
+			-EINTR);
+	KUNIT_EXPECT_EQ(test, do_madvise(current->mm, absent, len,
+					 MADV_POPULATE_WRITE), -EINTR);
+	gup_test_set_killed(false);
+
+	KUNIT_EXPECT_FALSE(test, fatal_signal_pending(current));
+	KUNIT_EXPECT_EQ(test, taken + get->nr, 0);
+	gupk_drop(get);
+	KUNIT_EXPECT_EQ(test, gup_test_refcount(page), before);
+	gup_test_expect_present(test, absent, GUP_TEST_PAGES, 0);
+}
+
+/*
+ * The same on hugetlb memory, mapped or not.  Upstream 6.1 answers
+ * -EFAULT there (follow_hugetlb_page() gives up with its default error),
+ * unlike everywhere else; ours says -EINTR here too.
+ */
+static void gup_test_fatal_signal_hugetlb(struct kunit *test)
+{
+	unsigned long hsize = kunit_user_hugetlb_size();
+	unsigned long mapped, absent, taken = 0;
+	struct folio *folio;
+	int ref0;
+
+	if (!hsize)
+		kunit_skip(test, "no hugetlb support");
+	mapped = kunit_user_mmap_hugetlb(test, hsize, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+	absent = kunit_user_mmap_hugetlb(test, hsize, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+	if ((long)mapped == -ENOMEM || (long)absent == -ENOMEM)
+		kunit_skip(test, "no two free huge pages (boot with hugepages=)");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(mapped));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(absent));
+	gupk_fill(test, mapped, 4, 7);
+	KUNIT_ASSERT_NOT_NULL(test, gup_test_mapped(mapped));
+	folio = page_folio(gup_test_mapped(mapped));
+	ref0 = gupk_refcount(folio);
+
+	gup_test_set_killed(true);
+	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped, FOLL_WRITE,
+						   true, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, absent, FOLL_WRITE,
+						   true, &taken), -EINTR);
+	gup_test_set_killed(false);
+
+	KUNIT_EXPECT_EQ(test, taken, 0);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0);
+	KUNIT_EXPECT_NULL(test, gup_test_mapped(absent));
 }
 
 /* Expect every GUP flavour to fail on @addr with @err. */
@@ -2348,6 +2466,8 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_short_count),
 	KUNIT_CASE(gup_test_no_pages),
 	KUNIT_CASE(gup_test_negative_count),
+	KUNIT_CASE(gup_test_fatal_signal),
+	KUNIT_CASE(gup_test_fatal_signal_hugetlb),
 	KUNIT_CASE(gup_test_unmapped),
 	KUNIT_CASE(gup_test_pfnmap),
 	KUNIT_CASE(gup_test_write_readonly),
