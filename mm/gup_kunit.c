@@ -501,6 +501,39 @@ static void gup_test_no_pages(struct kunit *test)
 }
 
 /*
+ * A call that should take nothing, made into an array of its own: pages
+ * that a wrong answer took are counted in *@taken and still released,
+ * each exactly once, when the case ends.
+ */
+static long gup_test_grab_apart(struct kunit *test, unsigned long addr,
+				unsigned long nr, unsigned int flags,
+				bool pinned, unsigned long *taken)
+{
+	struct gupk_refs *refs = gupk_refs(test, GUP_TEST_PAGES, pinned);
+	long ret = gup_test_grab(refs, addr, nr, flags);
+
+	*taken += refs->nr;
+	return ret;
+}
+
+/* The same through get_user_pages_unlocked() or pin_user_pages_unlocked(). */
+static long gup_test_unlocked_apart(struct kunit *test, unsigned long addr,
+				    unsigned long nr, unsigned int flags,
+				    bool pinned, unsigned long *taken)
+{
+	struct gupk_refs *refs = gupk_refs(test, GUP_TEST_PAGES, pinned);
+	long ret;
+
+	if (pinned)
+		ret = pin_user_pages_unlocked(addr, nr, refs->pages, flags);
+	else
+		ret = get_user_pages_unlocked(addr, nr, refs->pages, flags);
+	ret = gupk_took(refs, ret);
+	*taken += refs->nr;
+	return ret;
+}
+
+/*
  * A count with its top bit set, such as an error code passed on as a page
  * count, is refused by every locked entry point before anything is taken.
  */
@@ -510,29 +543,33 @@ static void gup_test_negative_count(struct kunit *test)
 		(unsigned long)-EFAULT, ULONG_MAX, 1UL << (BITS_PER_LONG - 1),
 	};
 	unsigned long addr = gupk_anon_filled(test, 1, 5);
-	struct gupk_refs *get = gupk_refs(test, 1, false);
-	struct gupk_refs *pin = gupk_refs(test, 1, true);
 	struct page *page = gup_test_mapped(addr);
 	int before = gup_test_refcount(page);
+	unsigned long taken = 0;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(counts); i++) {
 		unsigned long nr = counts[i];
 
-		KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, nr, 0), -EINVAL);
-		KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, nr, FOLL_WRITE),
+		KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, addr, nr, 0,
+							  false, &taken),
 				-EINVAL);
-		KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, nr,
-						    FOLL_WRITE | FOLL_LONGTERM),
+		KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, addr, nr,
+							  FOLL_WRITE, true,
+							  &taken), -EINVAL);
+		KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, addr, nr,
+							  FOLL_WRITE |
+							  FOLL_LONGTERM,
+							  true, &taken),
 				-EINVAL);
-		KUNIT_EXPECT_EQ(test, get_user_pages_unlocked(addr, nr,
-							      get->pages, 0),
+		KUNIT_EXPECT_EQ(test, gup_test_unlocked_apart(test, addr, nr, 0,
+							      false, &taken),
 				-EINVAL);
-		KUNIT_EXPECT_EQ(test, pin_user_pages_unlocked(addr, nr,
-							      pin->pages, 0),
+		KUNIT_EXPECT_EQ(test, gup_test_unlocked_apart(test, addr, nr, 0,
+							      true, &taken),
 				-EINVAL);
 	}
-	KUNIT_EXPECT_EQ(test, get->nr + pin->nr, 0);
+	KUNIT_EXPECT_EQ(test, taken, 0);
 	KUNIT_EXPECT_EQ(test, gup_test_refcount(page), before);
 }
 
@@ -555,21 +592,6 @@ static void gup_test_set_killed(bool killed)
 }
 
 /*
- * One call of gup_test_fatal_signal(): into an array of its own, so that
- * pages a wrong answer took are still released, each exactly once.
- */
-static long gup_test_killed_grab(struct kunit *test, unsigned long addr,
-				 unsigned int flags, bool pinned,
-				 unsigned long *taken)
-{
-	struct gupk_refs *refs = gupk_refs(test, GUP_TEST_PAGES, pinned);
-	long ret = gup_test_grab(refs, addr, GUP_TEST_PAGES, flags);
-
-	*taken += refs->nr;
-	return ret;
-}
-
-/*
  * With SIGKILL pending the locked calls stop before they take or fault
  * anything: -EINTR for mapped and unmapped pages alike, long-term pins
  * and population included.  No assertion may end the case while the
@@ -581,35 +603,33 @@ static void gup_test_fatal_signal(struct kunit *test)
 	unsigned long mapped = gupk_anon_filled(test, GUP_TEST_PAGES, 6);
 	unsigned long absent = gupk_anon(test, GUP_TEST_PAGES,
 					 PROT_READ | PROT_WRITE, 0);
-	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
 	struct page *page = gup_test_mapped(mapped);
 	int before = gup_test_refcount(page);
 	unsigned long taken = 0;
 
 	gup_test_set_killed(true);
 	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
-	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped, 0, false,
-						   &taken), -EINTR);
-	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped, FOLL_WRITE,
-						   true, &taken), -EINTR);
-	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped,
-						   FOLL_WRITE | FOLL_LONGTERM,
-						   true, &taken), -EINTR);
-	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, absent, FOLL_WRITE,
-						   false, &taken), -EINTR);
-	KUNIT_EXPECT_EQ(test,
-			gupk_took(get, get_user_pages_unlocked(absent,
-							       GUP_TEST_PAGES,
-							       get->pages,
-							       FOLL_WRITE)),
+	KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, mapped, GUP_TEST_PAGES,
+						  0, false, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, mapped, GUP_TEST_PAGES,
+						  FOLL_WRITE, true, &taken),
 			-EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, mapped, GUP_TEST_PAGES,
+						  FOLL_WRITE | FOLL_LONGTERM,
+						  true, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, absent, GUP_TEST_PAGES,
+						  FOLL_WRITE, false, &taken),
+			-EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_unlocked_apart(test, absent,
+						      GUP_TEST_PAGES,
+						      FOLL_WRITE, false,
+						      &taken), -EINTR);
 	KUNIT_EXPECT_EQ(test, do_madvise(current->mm, absent, len,
 					 MADV_POPULATE_WRITE), -EINTR);
 	gup_test_set_killed(false);
 
 	KUNIT_EXPECT_FALSE(test, fatal_signal_pending(current));
-	KUNIT_EXPECT_EQ(test, taken + get->nr, 0);
-	gupk_drop(get);
+	KUNIT_EXPECT_EQ(test, taken, 0);
 	KUNIT_EXPECT_EQ(test, gup_test_refcount(page), before);
 	gup_test_expect_present(test, absent, GUP_TEST_PAGES, 0);
 }
@@ -642,10 +662,10 @@ static void gup_test_fatal_signal_hugetlb(struct kunit *test)
 	ref0 = gupk_refcount(folio);
 
 	gup_test_set_killed(true);
-	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, mapped, FOLL_WRITE,
-						   true, &taken), -EINTR);
-	KUNIT_EXPECT_EQ(test, gup_test_killed_grab(test, absent, FOLL_WRITE,
-						   true, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, mapped, 4, FOLL_WRITE,
+						  true, &taken), -EINTR);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_apart(test, absent, 4, FOLL_WRITE,
+						  true, &taken), -EINTR);
 	gup_test_set_killed(false);
 
 	KUNIT_EXPECT_EQ(test, taken, 0);
