@@ -580,7 +580,10 @@ static void gup_test_negative_count(struct kunit *test)
  */
 static void gup_test_set_killed(bool killed)
 {
-	spin_lock_irq(&current->sighand->siglock);
+	unsigned long flags;
+
+	if (!lock_task_sighand(current, &flags))
+		return;
 	if (killed) {
 		sigaddset(&current->pending.signal, SIGKILL);
 		set_tsk_thread_flag(current, TIF_SIGPENDING);
@@ -588,7 +591,7 @@ static void gup_test_set_killed(bool killed)
 		sigdelset(&current->pending.signal, SIGKILL);
 		recalc_sigpending();
 	}
-	spin_unlock_irq(&current->sighand->siglock);
+	unlock_task_sighand(current, &flags);
 }
 
 /*
