@@ -580,10 +580,11 @@ static void gup_test_negative_count(struct kunit *test)
  */
 static void gup_test_set_killed(bool killed)
 {
-	unsigned long flags;
+	struct sighand_struct *sighand;
 
-	if (!lock_task_sighand(current, &flags))
-		return;
+	rcu_read_lock();
+	sighand = rcu_dereference(current->sighand);
+	spin_lock_irq(&sighand->siglock);
 	if (killed) {
 		sigaddset(&current->pending.signal, SIGKILL);
 		set_tsk_thread_flag(current, TIF_SIGPENDING);
@@ -591,7 +592,8 @@ static void gup_test_set_killed(bool killed)
 		sigdelset(&current->pending.signal, SIGKILL);
 		recalc_sigpending();
 	}
-	unlock_task_sighand(current, &flags);
+	spin_unlock_irq(&sighand->siglock);
+	rcu_read_unlock();
 }
 
 /*
