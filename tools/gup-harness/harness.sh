@@ -133,8 +133,12 @@ sparse_run() {
 		fail_stage sparse "make C=2 failed"
 		return 1
 	}
-	python3 "$here/sparse_check.py" "$src/ours" "$results/sparse.log" "${files[@]}" |
-		tee -a "$results/current" | grep -v '^RESULT'
+	python3 "$here/sparse_check.py" "$src/ours" "$results/sparse.log" "${files[@]}" \
+		> "$results/sparse.result" || {
+		fail_stage sparse "sparse_check.py failed"
+		return 1
+	}
+	tee -a "$results/current" < "$results/sparse.result" | grep -v '^RESULT'
 	tail -n 1 "$results/current" | awk '{ printf "  sparse: %d passed, %d failed\n", $3, $4 }'
 }
 

@@ -47,7 +47,12 @@ def main():
         for r in reports:
             if not r.startswith(prefix):
                 continue
-            line = int(r[len(prefix):].split(':', 1)[0])
+            # "FILE: note: in included file": the report that follows
+            # is about the header's line, not one of ours.
+            field = r[len(prefix):].split(':', 1)[0]
+            if not field.isdigit():
+                continue
+            line = int(field)
             if span is None or span[0] <= line <= span[1]:
                 mine.append(r)
         if mine:
