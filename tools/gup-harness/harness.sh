@@ -182,6 +182,25 @@ total() {
 
 start=$(date +%s)
 : > "$results/current"
+
+# arch_target ARCH PACKAGES VARIANT...: the body of an architecture's
+# target: prepare the trees, install PACKAGES (a space-separated list,
+# possibly empty), boot ours once per VARIANT ("" for configs/ARCH.config
+# alone), then print the totals.
+arch_target() {
+	local arch=$1 packages=$2 variant
+	shift 2
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	if [ -n "$packages" ]; then
+		# shellcheck disable=SC2086 # one word per package
+		"$here/deps.sh" $packages ||
+			{ fail_stage setup "could not install the $arch packages"; total; exit 1; }
+	fi
+	for variant in "$@"; do
+		boot ours "$arch" "$variant"
+	done
+	total
+}
 case ${1:-} in
 run)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
@@ -210,49 +229,14 @@ check-pristine)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
 	boot base x86_64
 	total ;;
-arm64)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	boot ours arm64
-	boot ours arm64 3level
-	boot ours arm64 64k
-	total ;;
-i386)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	boot ours i386
-	boot ours i386 pae
-	total ;;
-arm)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	boot ours arm
-	boot ours arm lpae
-	total ;;
-powerpc)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	# Only this target needs them (make check only compiles for powerpc).
-	"$here/deps.sh" libc6-dev-ppc64-cross qemu-system-ppc ||
-		{ fail_stage setup "could not install the powerpc packages"; total; exit 1; }
-	boot ours powerpc
-	boot ours powerpc radix
-	total ;;
-s390)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	"$here/deps.sh" gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc ||
-		{ fail_stage setup "could not install the s390 packages"; total; exit 1; }
-	boot ours s390
-	total ;;
-mips)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	"$here/deps.sh" gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross qemu-system-mips ||
-		{ fail_stage setup "could not install the mips packages"; total; exit 1; }
-	boot ours mips
-	boot ours mips 16k
-	total ;;
-riscv)
-	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
-	"$here/deps.sh" gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc ||
-		{ fail_stage setup "could not install the riscv packages"; total; exit 1; }
-	boot ours riscv
-	total ;;
+arm64) arch_target arm64 "" "" 3level 64k ;;
+i386) arch_target i386 "" "" pae ;;
+arm) arch_target arm "" "" lpae ;;
+# make check needs only the compiler (it compiles for powerpc).
+powerpc) arch_target powerpc "libc6-dev-ppc64-cross qemu-system-ppc" "" radix ;;
+s390) arch_target s390 "gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc" "" ;;
+mips) arch_target mips "gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross qemu-system-mips" "" 16k ;;
+riscv) arch_target riscv "gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc" "" ;;
 build)
 	prepare && kernel ours x86_64 debug ;;
 lint)
