@@ -681,14 +681,12 @@ static void gupf_test_hugetlb_pud(struct kunit *test)
 		}
 		s1 = gupk_pin_stats();
 		/*
-		 * pin_user_pages_fast() and pin_user_pages_fast_only() for
-		 * each of two flags, and long term (the second only where
-		 * the lockless walk runs at all).
+		 * pin_user_pages_fast() and pin_user_pages_fast_only() (which
+		 * pins only where the lockless walk runs) for each of two
+		 * flags, and long term too where the page may stay pinned.
 		 */
 		only = gupf_only_takes(r->addr, sp->nr);
-		pins = 2 * (sp->nr + only);
-		if (pinnable)
-			pins += sp->nr + only;
+		pins = (pinnable ? 3 : 2) * (sp->nr + only);
 		if (pinnable)
 			KUNIT_EXPECT_EQ_MSG(test, s1.acquired - s0.acquired,
 					    pins, "%s: NR_FOLL_PIN_ACQUIRED",
