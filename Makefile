@@ -26,6 +26,8 @@
 #                        alternating boots; tables and CSV in build/bench
 #   make bench-count     the same matrix, counting guest kernel
 #                        instructions instead of time; build/bench/count
+#                        (both: BENCH_ARCH=arm64 for 64-bit Arm guests,
+#                        results in build/bench-arm64)
 #   make SUITE=mm_gup run    only the KUnit suites matching a glob
 #   make clean           remove build outputs (keeps the unpacked trees)
 #   make distclean       remove build/ entirely

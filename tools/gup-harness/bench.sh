@@ -36,9 +36,12 @@
 #                  guest caps it at what its memory allows
 #   BENCH_MEMORY   guest memory (10G if the host has 14 GiB available,
 #                  else 4G)
-#   BENCH_DIR      results (build/bench)
+#   BENCH_ARCH     x86_64 (default) or arm64: the guest architecture, both
+#                  kernels built for it and booted under its QEMU
+#   BENCH_DIR      results (build/bench; build/bench-arm64 for arm64)
 #   BENCH_TREE_OURS, BENCH_TREE_BASE   source trees (build/src/ours, base)
-#   BENCH_FRAGMENTS  config fragments (configs/common.config bench.config)
+#   BENCH_FRAGMENTS  config fragments (configs/common.config bench.config,
+#                  with configs/arm64.config between them for arm64)
 #   BENCH_APPEND   more kernel command line words for the bench boots
 #
 # --count (make bench-count): instead of timing, count the guest kernel
@@ -70,10 +73,22 @@ read -r -a layouts <<< "${BENCH_LAYOUTS:-0 448 1040 1360 1824 2320 2736 3184 364
 reps=${BENCH_REPS:-5}
 size=${BENCH_SIZE:-256}
 sweep=${BENCH_SWEEP:-8192}
-dir=${BENCH_DIR:-$build/bench}
+arch=${BENCH_ARCH:-x86_64}
+# tag: build/out/KIND-TAG-bench; image: the boot image, kept as
+# KIND-PAD.EXT; getppid: the syscall gup_bench ends each counting window
+# with (see tcg_count.c's stop=).
+case $arch in
+x86_64) tag=x86 image=arch/x86/boot/bzImage cc=gcc getppid=__x64_sys_getppid
+	arch_fragment= ;;
+arm64) tag=arm64 image=arch/arm64/boot/Image cc=aarch64-linux-gnu-gcc
+	getppid=__arm64_sys_getppid arch_fragment=$here/configs/arm64.config ;;
+*) echo "bench: BENCH_ARCH must be x86_64 or arm64, not '$arch'" >&2; exit 2 ;;
+esac
+ext=${image##*/}
+dir=${BENCH_DIR:-$build/bench$([ "$arch" = x86_64 ] || echo "-$arch")}
 tree_ours=${BENCH_TREE_OURS:-$build/src/ours}
 tree_base=${BENCH_TREE_BASE:-$build/src/base}
-read -r -a fragments <<< "${BENCH_FRAGMENTS:-$here/configs/common.config $here/configs/bench.config}"
+read -r -a fragments <<< "${BENCH_FRAGMENTS:-$here/configs/common.config $arch_fragment $here/configs/bench.config}"
 avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 if [ -z "${BENCH_MEMORY:-}" ]; then
 	if [ "$avail_kb" -ge $((14 << 20)) ]; then BENCH_MEMORY=10G; else BENCH_MEMORY=4G; fi
@@ -99,22 +114,22 @@ say() { printf '==> %s\n' "$*"; }
 start=$(date +%s)
 mkdir -p "$dir/console"
 
-# kernel NAME TREE PAD: build one bench kernel in build/out/NAME-x86-bench
+# kernel NAME TREE PAD: build one bench kernel in build/out/NAME-TAG-bench
 # (incrementally: only the padding changes between layouts) and keep its
-# image as $dir/kernels/NAME-PAD.bzImage.
+# image as $dir/kernels/NAME-PAD.EXT.
 kernel() {
-	local out=$build/out/$1-x86-bench img=$dir/kernels/$1-$3.bzImage
+	local out=$build/out/$1-$tag-bench img=$dir/kernels/$1-$3.$ext
 	if [ $build_kernels = 1 ]; then
 		say "build $1 bench kernel, layout $3, in ${out#"$repo"/} (log: ${out#"$repo"/}.log)"
 		echo "CONFIG_GUP_BENCH_PAD=$3" > "$dir/kernels/pad.config"
-		"$here/kbuild.sh" "$2" "$out" x86_64 "${fragments[@]}" "$dir/kernels/pad.config" \
+		"$here/kbuild.sh" "$2" "$out" "$arch" "${fragments[@]}" "$dir/kernels/pad.config" \
 			> "$out.log" 2>&1 || {
 			tail -n 30 "$out.log" | sed 's/^/  | /'
 			echo "bench: kernel build failed" >&2
 			exit 1
 		}
-		cp "$out/arch/x86/boot/bzImage" "$img"
-		cp "$out/System.map" "${img%.bzImage}.System.map"
+		cp "$out/$image" "$img"
+		cp "$out/System.map" "${img%."$ext"}.System.map"
 	fi
 	[ -f "$img" ] || { echo "bench: no $img (build without --no-build first)" >&2; exit 1; }
 }
@@ -129,8 +144,8 @@ say "initramfs with gup_bench"
 root=$dir/initramfs
 rm -rf "$root"
 mkdir -p "$root/tests"
-gcc -static -O2 -Wall -Werror -o "$root/init" "$here/init.c"
-gcc -static -O2 -Wall -Werror -I "$build/src/upstream/mm" -o "$root/tests/gup_bench" \
+$cc -static -O2 -Wall -Werror -o "$root/init" "$here/init.c"
+$cc -static -O2 -Wall -Werror -I "$build/src/upstream/mm" -o "$root/tests/gup_bench" \
 	"$repo/tools/testing/selftests/gup_bench/gup_bench.c"
 timeout=$((600 + size * 4 + sweep / 4))
 verbose=$([ $count = 1 ] && echo "-v " || true)
@@ -145,7 +160,7 @@ boot() {
 	kind=$([ "$name" = pristine ] && echo base || echo ours)
 	log=$dir/console/$name-$rnd.console
 	# one guest at a time on this machine: wait for other boots to end
-	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-$pad.bzImage" \
+	flock "$build/.boot.lock" python3 "$here/boot.py" --arch "$arch" --kernel "$dir/kernels/$kind-$pad.$ext" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$log" --label "bench-$name-$rnd" --suite none-at-all --memory "$BENCH_MEMORY" \
 		--append "movablecore=0 norandmaps ${BENCH_APPEND:-}" --timeout $((timeout + 300)) > "$dir/console/$name-$rnd.boot" 2>&1 &
@@ -178,12 +193,12 @@ count_boot() {
 	sym_end() { sort "$map" | awk -v s="$1" 'f { print $1; exit } $3 == s { f = 1 }'; }
 	plugin="$dir/count/tcg_count.so,start=$(sym gup_test_ioctl):$(sym gup_floor_ioctl)"
 	plugin+=",end=$(sym_end gup_test_ioctl):$(sym_end gup_floor_ioctl)"
-	plugin+=",split=$(sym ktime_get),stop=$(sym __x64_sys_getppid),out=$dir/count/$kind.win"
+	plugin+=",split=$(sym ktime_get),stop=$(sym "$getppid"),out=$dir/count/$kind.win"
 	plugin+=",hits=$dir/count/$kind.hits"
 	# bench_profile.py reads the hits against this map
 	cp "$map" "$dir/count/$kind.System.map"
 	say "count instructions: $kind kernel, one boot (log: ${dir#"$repo"/}/count/$kind.console)"
-	flock "$build/.boot.lock" python3 "$here/boot.py" --arch x86_64 --kernel "$dir/kernels/$kind-${layouts[0]}.bzImage" \
+	flock "$build/.boot.lock" python3 "$here/boot.py" --arch "$arch" --kernel "$dir/kernels/$kind-${layouts[0]}.$ext" \
 		--initrd "$dir/initramfs.cpio.gz" --kunit-py "$build/src/upstream/tools/testing/kunit/kunit.py" \
 		--log "$dir/count/$kind.console" --label "count-$kind" --suite none-at-all \
 		--memory "$BENCH_MEMORY" --smp 1 --plugin "$plugin" \
