@@ -5,9 +5,12 @@
  * and power the machine off.
  *
  * A line of /tests/list is "NAME SECONDS PROGRAM [ARG...]" (blank lines
- * and lines starting with '#' are ignored).  Exit status 0 passes, 4
- * (kselftest's "skip") skips, anything else fails; a test still running
- * after SECONDS is killed and fails.  Output, one line per test:
+ * and lines starting with '#' are ignored).  PROGRAM may be preceded by
+ * the word needs-hugetlb: the test is then skipped when the kernel has no
+ * free hugetlb page (no hugetlb support, or none the emulated CPU can
+ * map, as on s390 under TCG or 32-bit Arm without LPAE).  Exit status 0
+ * passes, 4 (kselftest's "skip") skips, anything else fails; a test still
+ * running after SECONDS is killed and fails.  Output, one line per test:
  *	GUPUSER: ok NAME
  *	GUPUSER: not ok NAME - REASON
  *	GUPUSER: skip NAME
@@ -92,6 +95,21 @@ static int wait_bounded(pid_t pid, int secs, int *timed_out)
 	return status;
 }
 
+/* HugePages_Free of /proc/meminfo; 0 where the kernel shows none. */
+static long hugetlb_pages_free(void)
+{
+	char line[256];
+	long n = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 static void run_one(char *name, int secs, char **argv)
 {
 	int status, timed_out;
@@ -149,6 +167,14 @@ int main(void)
 			continue;
 		if (argc < 3) {
 			printf("GUPUSER: not ok %s - malformed list line\n", argv[0]);
+			continue;
+		}
+		if (!strcmp(argv[2], "needs-hugetlb")) {
+			if (argc < 4 || hugetlb_pages_free() <= 0) {
+				printf("GUPUSER: skip %s\n", argv[0]);
+				continue;
+			}
+			run_one(argv[0], atoi(argv[1]), argv + 3);
 			continue;
 		}
 		run_one(argv[0], atoi(argv[1]), argv + 2);

@@ -3,28 +3,34 @@
 # Build the pristine tree's own mm selftests (tools/testing/selftests/vm
 # of Linux 6.1) as static programs, to run in the guest next to ours.
 #
-# usage: upstream-selftests.sh OUTDIR [ARCH]
+# usage: upstream-selftests.sh OUTDIR [ARCH CC]
 #
-# ARCH can only be x86_64 (the default): the static libcap and libnuma
-# that mlock-random-test, memfd_secret and ksm_tests link against, and
-# the busybox the list's setup lines use, are the host's.  The programs
-# are compiled straight from build/src/upstream, which is only read: the
-# objects go to OUTDIR and nothing is written into the source tree.  The
+# ARCH is x86_64 (the default, built with gcc) or any other architecture
+# of the harness, built with the cross compiler CC.  Only x86_64 gets
+# every program: the static libcap and libnuma that mlock-random-test,
+# memfd_secret and ksm_tests link against, and the busybox the list's
+# setup lines use, are the host's.  The other architectures get the
+# programs that drive GUP and need neither: gup_test, madv_populate,
+# map_populate and mlock2-tests.  The programs are compiled straight
+# from build/src/upstream, which is only read: the objects go to OUTDIR
+# and nothing is written into the source tree.  The
 # uapi headers the selftests expect (what their lib.mk takes from
-# usr/include) are installed once, out of tree, into build/out/headers-x86.
+# usr/include) are installed once per architecture, out of tree, into
+# build/out/headers-x86 (x86_64) or build/out/headers-ARCH.
 # A program is rebuilt only when one of its sources is newer than it.
 # What runs, with which arguments, is upstream-selftests.list; the
 # programs it leaves out are built too, for running by hand.
 set -euo pipefail
-out=$1 arch=${2:-x86_64}
+out=$1 arch=${2:-x86_64} cc=${3:-gcc}
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
 upstream=$build/src/upstream
 vm=$upstream/tools/testing/selftests/vm
 
 case $arch in
-x86_64) cc=gcc karch=x86_64 hdr=$build/out/headers-x86 ;;
-*) echo "upstream-selftests: x86_64 only, not '$arch'" >&2; exit 1 ;;
+x86_64) hdr=$build/out/headers-x86 ;;
+i386|arm64|arm|powerpc|s390|mips|riscv) hdr=$build/out/headers-$arch ;;
+*) echo "upstream-selftests: unknown arch '$arch'" >&2; exit 1 ;;
 esac
 [ -d "$vm" ] || { echo "upstream-selftests: no $vm (unpack first)" >&2; exit 1; }
 
@@ -32,7 +38,7 @@ esac
 # from racing a kernel build (the machine has two cores).
 if [ ! -e "$hdr/usr/include/linux/userfaultfd.h" ]; then
 	mkdir -p "$hdr"
-	flock "$build/.kbuild.lock" make -s -C "$upstream" O="$hdr" ARCH=$karch \
+	flock "$build/.kbuild.lock" make -s -C "$upstream" O="$hdr" ARCH="$arch" \
 		HOSTCC="ccache gcc" headers_install
 fi
 
@@ -62,9 +68,13 @@ prog() {
 prog gup_test
 prog madv_populate vm_util.c
 prog map_populate
+prog mlock2-tests
+if [ "$arch" != x86_64 ]; then
+	echo "upstream-selftests: $(find "$out" -maxdepth 1 -type f | wc -l) programs in $out"
+	exit 0
+fi
 prog map_hugetlb
 prog map_fixed_noreplace
-prog mlock2-tests
 prog mlock-random-test -- -lcap
 prog hugepage-mmap
 prog hugepage-shm
