@@ -27,11 +27,7 @@ build=$(cd "$here/../.." && pwd)/build
 upstream=$build/src/upstream
 vm=$upstream/tools/testing/selftests/vm
 
-case $arch in
-x86_64) hdr=$build/out/headers-x86 ;;
-i386|arm64|arm|powerpc|s390|mips|riscv) hdr=$build/out/headers-$arch ;;
-*) echo "upstream-selftests: unknown arch '$arch'" >&2; exit 1 ;;
-esac
+hdr=$build/out/headers-$([ "$arch" = x86_64 ] && echo x86 || echo "$arch")
 [ -d "$vm" ] || { echo "upstream-selftests: no $vm (unpack first)" >&2; exit 1; }
 
 # headers_install with O= writes only below O; the kbuild lock keeps it
