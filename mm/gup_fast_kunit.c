@@ -13,10 +13,15 @@
  * what the lockless walk itself takes; the *_fast() calls must give the
  * same answer whatever part of the range the walk leaves to the slow path.
  *
- * The last case runs kernel threads sharing the test's mm: some pin and
- * release pages in a loop while others unmap, remap, zap, split, mprotect
- * and fork under them.  Every returned page is checked for the tag its
- * address was given, and the counters must balance at the end.
+ * The last two cases run kernel threads sharing the test's mm: two pin
+ * and release pages in a loop while two others unmap, remap, zap, split,
+ * mprotect and fork under them.  The pinners of the first case use the
+ * lockless calls; those of the second the calls that fault under
+ * mmap_lock (get_user_pages(), pin_user_pages(), their _unlocked() and
+ * _remote() forms), some with FOLL_FORCE or FOLL_LONGTERM, so the path
+ * the lockless walk falls back to meets the same races.  Every returned
+ * page is checked for the tag its address was given, and the counters
+ * must balance at the end.
  *
  * Only behaviour documented for these calls is checked, so every case
  * passes on the upstream implementation as well as on a replacement.
@@ -1354,6 +1359,8 @@ enum gupf_stat {
 	GUPF_ST_PIN_CALLS,
 	GUPF_ST_GET_CALLS,
 	GUPF_ST_ONLY_CALLS,
+	GUPF_ST_LONGTERM_CALLS,
+	GUPF_ST_LOCK_DROPS,
 	GUPF_ST_PAGES,
 	GUPF_ST_REMAPS,
 	GUPF_ST_ZAPS,
@@ -1368,6 +1375,8 @@ static const char *const gupf_stat_name[GUPF_STATS] = {
 	[GUPF_ST_PIN_CALLS]	= "pin calls",
 	[GUPF_ST_GET_CALLS]	= "get calls",
 	[GUPF_ST_ONLY_CALLS]	= "fast_only calls",
+	[GUPF_ST_LONGTERM_CALLS] = "FOLL_LONGTERM calls",
+	[GUPF_ST_LOCK_DROPS]	= "calls that dropped mmap_lock",
 	[GUPF_ST_PAGES]		= "pages checked",
 	[GUPF_ST_REMAPS]	= "remaps",
 	[GUPF_ST_ZAPS]		= "MADV_DONTNEEDs",
@@ -1404,11 +1413,22 @@ struct gupf_stress {
 	char first_error[200];
 };
 
+/* One call of a pinner, as the checks and the error messages see it. */
+struct gupf_op {
+	const char *name;
+	unsigned int flags;
+	bool only;	/* *_fast_only(): may stop short, never fails */
+};
+
 struct gupf_worker {
 	struct gupf_stress *s;
 	void (*step)(struct gupf_worker *w);
+	/* A pinner's call: picks an entry point and flags, fills @op. */
+	long (*call)(struct gupf_worker *w, struct gupf_op *op,
+		     unsigned long addr, unsigned long n, bool churn);
 	struct task_struct *task;
 	struct page **pages;
+	struct vm_area_struct **vmas;
 	u32 rnd;
 	bool pin;
 };
@@ -1472,34 +1492,146 @@ static unsigned int gupf_stress_pick(struct gupf_worker *w, unsigned long max,
 	return c;
 }
 
+/* A lockless call: one of the four entry points, FOLL_WRITE or not. */
+static long gupf_call_fast(struct gupf_worker *w, struct gupf_op *op,
+			   unsigned long addr, unsigned long n, bool churn)
+{
+	enum gupf_kind kind = w->pin ? GUPF_PIN : GUPF_GET;
+
+	if (!gupf_rand(w, 4))
+		kind += GUPF_GET_ONLY;
+	op->name = gupf_name[kind];
+	op->flags = gupf_rand(w, 2) ? FOLL_WRITE : 0;
+	op->only = gupf_only(kind);
+	if (op->only)
+		gupf_stress_count(w->s, GUPF_ST_ONLY_CALLS);
+	return gupf_call(kind, addr, n, op->flags, w->pages);
+}
+
+/* Still under mmap_lock: the VMA returned for each page must hold it. */
+static void gupf_check_vmas(struct gupf_worker *w, const struct gupf_op *op,
+			    unsigned long addr, long nr)
+{
+	unsigned long at;
+	long i;
+
+	for (i = 0; i < nr; i++) {
+		const struct vm_area_struct *vma = w->vmas[i];
+
+		at = addr + i * PAGE_SIZE;
+		if (!vma || at < vma->vm_start || at >= vma->vm_end) {
+			gupf_stress_error(w->s, "%s(%#lx): the VMA of page %ld does not map %#lx",
+					  op->name, addr, i, at);
+			return;
+		}
+	}
+}
+
+/* get_user_pages() or pin_user_pages() under mmap_lock, with the VMAs. */
+static long gupf_call_locked(struct gupf_worker *w, const struct gupf_op *op,
+			     unsigned long addr, unsigned long n)
+{
+	long ret;
+
+	mmap_read_lock(w->s->mm);
+	if (w->pin)
+		ret = pin_user_pages(addr, n, op->flags, w->pages, w->vmas);
+	else
+		ret = get_user_pages(addr, n, op->flags, w->pages, w->vmas);
+	if (ret > 0)
+		gupf_check_vmas(w, op, addr, ret);
+	mmap_read_unlock(w->s->mm);
+	return ret;
+}
+
+/* The _remote() calls, which may drop mmap_lock to wait for a fault. */
+static long gupf_call_remote(struct gupf_worker *w, const struct gupf_op *op,
+			     unsigned long addr, unsigned long n)
+{
+	struct mm_struct *mm = w->s->mm;
+	int locked = 1;
+	long ret;
+
+	mmap_read_lock(mm);
+	if (w->pin)
+		ret = pin_user_pages_remote(mm, addr, n, op->flags, w->pages,
+					    NULL, &locked);
+	else
+		ret = get_user_pages_remote(mm, addr, n, op->flags, w->pages,
+					    NULL, &locked);
+	if (locked)
+		mmap_read_unlock(mm);
+	else
+		gupf_stress_count(w->s, GUPF_ST_LOCK_DROPS);
+	return ret;
+}
+
+enum gupf_slow { GUPF_LOCKED, GUPF_UNLOCKED, GUPF_REMOTE, GUPF_SLOWS };
+
+static const char *const gupf_slow_name[2][GUPF_SLOWS] = {
+	{ "get_user_pages", "get_user_pages_unlocked",
+	  "get_user_pages_remote" },
+	{ "pin_user_pages", "pin_user_pages_unlocked",
+	  "pin_user_pages_remote" },
+};
+
+/*
+ * A call that takes mmap_lock itself or wants it held: the locked,
+ * _unlocked() or _remote() form, FOLL_WRITE or not, FOLL_FORCE one time
+ * in four.  One pin of a churn range in three is FOLL_LONGTERM, which
+ * only the locked form takes: it migrates whatever it finds in
+ * ZONE_MOVABLE while the other threads change the range.
+ */
+static long gupf_call_slow(struct gupf_worker *w, struct gupf_op *op,
+			   unsigned long addr, unsigned long n, bool churn)
+{
+	enum gupf_slow how = gupf_rand(w, GUPF_SLOWS);
+
+	op->flags = gupf_rand(w, 2) ? FOLL_WRITE : 0;
+	if (!gupf_rand(w, 4))
+		op->flags |= FOLL_FORCE;
+	if (w->pin && churn && !gupf_rand(w, 3)) {
+		op->flags |= FOLL_LONGTERM;
+		how = GUPF_LOCKED;
+		gupf_stress_count(w->s, GUPF_ST_LONGTERM_CALLS);
+	}
+	op->name = gupf_slow_name[w->pin][how];
+	op->only = false;
+	switch (how) {
+	case GUPF_LOCKED:
+		return gupf_call_locked(w, op, addr, n);
+	case GUPF_REMOTE:
+		return gupf_call_remote(w, op, addr, n);
+	default:
+		if (w->pin)
+			return pin_user_pages_unlocked(addr, n, w->pages,
+						       op->flags);
+		return get_user_pages_unlocked(addr, n, w->pages, op->flags);
+	}
+}
+
 /* Pin or get a reference range: always exactly its pages. */
 static void gupf_stress_ref(struct gupf_worker *w, const struct gupf_part *p)
 {
 	struct gupf_stress *s = w->s;
-	unsigned int flags = gupf_rand(w, 2) ? FOLL_WRITE : 0;
-	enum gupf_kind kind = w->pin ? GUPF_PIN : GUPF_GET;
+	struct gupf_op op;
 	long ret, i;
 
-	if (!gupf_rand(w, 4))
-		kind += GUPF_GET_ONLY;
-	ret = gupf_call(kind, p->addr, p->n, flags, w->pages);
+	ret = w->call(w, &op, p->addr, p->n, false);
 	gupf_stress_count(s, w->pin ? GUPF_ST_PIN_CALLS : GUPF_ST_GET_CALLS);
-	if (gupf_only(kind))
-		gupf_stress_count(s, GUPF_ST_ONLY_CALLS);
 	/*
 	 * Only the _fast_only calls may stop short (a pin when a fork
 	 * races, say); the others must fall back and return every page.
 	 */
-	if (ret < 0 || ret > (long)p->n ||
-	    (ret != (long)p->n && !gupf_only(kind))) {
+	if (ret < 0 || ret > (long)p->n || (ret != (long)p->n && !op.only)) {
 		gupf_stress_error(s, "%s(reference range %#lx, %lu pages, flags %#x) returned %ld",
-				  gupf_name[kind], p->addr, p->n, flags, ret);
+				  op.name, p->addr, p->n, op.flags, ret);
 		ret = clamp(ret, 0L, (long)p->n);
 	}
 	for (i = 0; i < ret; i++) {
 		if (w->pages[i] != p->expect[i]) {
 			gupf_stress_error(s, "%s(ref %#lx): page %ld is pfn %#lx, mapped %#lx",
-					  gupf_name[kind], p->addr, i,
+					  op.name, p->addr, i,
 					  page_to_pfn(w->pages[i]),
 					  page_to_pfn(p->expect[i]));
 			break;
@@ -1512,69 +1644,79 @@ static void gupf_stress_ref(struct gupf_worker *w, const struct gupf_part *p)
 /*
  * Check page @i of a call on churn range @c from page @first: it holds
  * the tag of its address or zeroes (not yet written), a write request
- * never got a zero page, and a pin is visible on the folio.
+ * never got a zero page, a pin is visible on the folio, and a long-term
+ * pin is on a folio that may stay pinned.
  */
-static bool gupf_stress_page_ok(struct gupf_worker *w, enum gupf_kind kind,
-				unsigned int flags, unsigned int c,
+static bool gupf_stress_page_ok(struct gupf_worker *w,
+				const struct gupf_op *op, unsigned int c,
 				unsigned long first, long i)
 {
 	struct gupf_stress *s = w->s;
 	struct page *page = w->pages[i];
+	struct folio *folio = page_folio(page);
 	u64 want = gupk_tag(GUPF_CHURN_SEED + c, first + i);
 	u64 word = gupk_page_word(page);
-	bool zero = is_zero_page(page) ||
-		    is_huge_zero_page(compound_head(page));
+	bool zero = is_zero_page(page) || is_huge_zero_page(&folio->page);
 
 	if (word && word != want) {
 		gupf_stress_error(s, "%s(churn %u, page %lu, flags %#x): %#llx, not %#llx or 0",
-				  gupf_name[kind], c, first + i, flags, word,
+				  op->name, c, first + i, op->flags, word,
 				  want);
 		return false;
 	}
-	if ((flags & FOLL_WRITE) && zero) {
+	if ((op->flags & FOLL_WRITE) && zero) {
 		gupf_stress_error(s, "%s(churn %u, page %lu, FOLL_WRITE) returned a zero page",
-				  gupf_name[kind], c, first + i);
+				  op->name, c, first + i);
 		return false;
 	}
-	if (gupf_pins(kind) && !is_zero_page(page) &&
-	    !folio_maybe_dma_pinned(page_folio(page))) {
+	if (w->pin && !is_zero_page(page) && !folio_maybe_dma_pinned(folio)) {
 		gupf_stress_error(s, "%s(churn %u, page %lu): pfn %#lx not seen as pinned",
-				  gupf_name[kind], c, first + i,
-				  page_to_pfn(page));
+				  op->name, c, first + i, page_to_pfn(page));
+		return false;
+	}
+	if ((op->flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(folio)) {
+		gupf_stress_error(s, "%s(churn %u, page %lu, FOLL_LONGTERM): pfn %#lx is movable",
+				  op->name, c, first + i, page_to_pfn(page));
 		return false;
 	}
 	return true;
+}
+
+/*
+ * What a call on a churn range may return besides pages: -EFAULT when
+ * the range was unmapped or write-protected meanwhile, and -ENOMEM from
+ * FOLL_LONGTERM when migration fails (another thread holds a reference
+ * on the page for a moment); a *_fast_only() call returns 0 instead.
+ */
+static bool gupf_churn_error_ok(const struct gupf_op *op, long ret)
+{
+	if (op->only)
+		return false;
+	return ret == -EFAULT ||
+	       (ret == -ENOMEM && (op->flags & FOLL_LONGTERM));
 }
 
 /* Pin or get a random piece of a churn range and check every page. */
 static void gupf_stress_churn(struct gupf_worker *w)
 {
 	struct gupf_stress *s = w->s;
-	unsigned int flags = gupf_rand(w, 2) ? FOLL_WRITE : 0;
-	enum gupf_kind kind = w->pin ? GUPF_PIN : GUPF_GET;
 	unsigned long first, n;
+	struct gupf_op op;
 	unsigned int c;
 	long ret, i;
 
-	if (!gupf_rand(w, 4))
-		kind += GUPF_GET_ONLY;
 	c = gupf_stress_pick(w, GUPF_CHUNK, &first, &n);
-	ret = gupf_call(kind, s->churn[c].addr + first * PAGE_SIZE, n, flags,
-			w->pages);
+	ret = w->call(w, &op, s->churn[c].addr + first * PAGE_SIZE, n, true);
 	gupf_stress_count(s, w->pin ? GUPF_ST_PIN_CALLS : GUPF_ST_GET_CALLS);
-	if (gupf_only(kind))
-		gupf_stress_count(s, GUPF_ST_ONLY_CALLS);
-	/* Unmapped or write-protected meanwhile: -EFAULT or a short count. */
-	if ((ret < 0 && (gupf_only(kind) || ret != -EFAULT)) ||
-	    ret > (long)n) {
+	if ((ret < 0 && !gupf_churn_error_ok(&op, ret)) || ret > (long)n) {
 		gupf_stress_error(s, "%s(churn %u, page %lu, %lu pages, flags %#x) returned %ld",
-				  gupf_name[kind], c, first, n, flags, ret);
+				  op.name, c, first, n, op.flags, ret);
 		ret = clamp(ret, 0L, (long)n);
 	}
 	if (ret < 0)
 		return;
 	for (i = 0; i < ret; i++) {
-		if (!gupf_stress_page_ok(w, kind, flags, c, first, i))
+		if (!gupf_stress_page_ok(w, &op, c, first, i))
 			break;
 		gupf_stress_count(s, GUPF_ST_PAGES);
 	}
@@ -1803,13 +1945,15 @@ static struct gupf_worker *gupf_worker(struct kunit *test,
 				       void (*step)(struct gupf_worker *w),
 				       bool pin, u32 seed)
 {
+	unsigned long max = max_t(unsigned long, GUPF_PMD_PAGES,
+				  GUPF_REF_SMALL);
 	struct gupf_worker *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	w->pages = kunit_kcalloc(test, max_t(unsigned long, GUPF_PMD_PAGES,
-					     GUPF_REF_SMALL),
-				 sizeof(*w->pages), GFP_KERNEL);
+	w->pages = kunit_kcalloc(test, max, sizeof(*w->pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w->pages);
+	w->vmas = kunit_kcalloc(test, max, sizeof(*w->vmas), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->vmas);
 	w->s = s;
 	w->step = step;
 	w->pin = pin;
@@ -1857,23 +2001,11 @@ static bool gupf_mprotect_keeps_special(void)
 	return !pte_special(pte) == !pte_special(now);
 }
 
-/*
- * Pinners on *_fast() and *_fast_only() while other threads unmap, remap,
- * zap, split THPs, write-protect and fork: every page returned is the
- * page its address held (it carries that address's tag, or is still
- * zero), the reference ranges always return exactly their pages, and in
- * the end every count is back and every pin was released.
- */
-static void gupf_test_concurrent(struct kunit *test)
+/* The ranges of a concurrency case, mapped and filled in the test's mm. */
+static struct gupf_stress *gupf_stress_new(struct kunit *test)
 {
-	struct gupf_worker *w[4];
-	struct gupf_stress *s;
-	struct gupk_pins s0, s1;
-	struct gupf_counts *c;
-	unsigned long i, j;
-	long ret;
+	struct gupf_stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 
-	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_init(&s->lock);
 	s->mm = current->mm;
@@ -1882,20 +2014,32 @@ static void gupf_test_concurrent(struct kunit *test)
 		kunit_info(test, "mprotect() loses the special bit of zero-page PTEs here: no mprotect() in this case\n");
 		s->can_mprotect = false;
 	}
-
 	s->hold = gupk_refs(test, GUPF_REF_SMALL + GUPF_REF_SHMEM +
 				  GUPF_PMD_PAGES, false);
 	gupf_stress_setup_ref(test, s);
 	gupf_stress_setup_churn(test, s);
-	c = gupf_counts(test, s->hold->pages, s->hold->nr);
+	return s;
+}
+
+/* Run two pinners making @call and the two changers for the set time. */
+static void gupf_stress_run(struct kunit *test, struct gupf_stress *s,
+			    long (*call)(struct gupf_worker *w,
+					 struct gupf_op *op,
+					 unsigned long addr, unsigned long n,
+					 bool churn))
+{
+	struct gupf_worker *w[4];
+	unsigned long i;
+	long ret;
 
 	w[0] = gupf_worker(test, s, gupf_pinner_step, true, 0x9e3779b9);
 	w[1] = gupf_worker(test, s, gupf_pinner_step, false, 0x7f4a7c15);
 	w[2] = gupf_worker(test, s, gupf_mutator_step, false, 0x85ebca6b);
 	w[3] = gupf_worker(test, s, gupf_protector_step, false, 0xc2b2ae35);
+	w[0]->call = call;
+	w[1]->call = call;
 
 	/* From here until every worker stopped, nothing may abort the case. */
-	s0 = gupk_pin_stats();
 	s->deadline = jiffies + msecs_to_jiffies(GUPF_STRESS_MS);
 	KUNIT_ASSERT_TRUE_MSG(test, gupf_start(w, ARRAY_SIZE(w)),
 			      "cannot start the worker threads");
@@ -1905,7 +2049,18 @@ static void gupf_test_concurrent(struct kunit *test)
 		put_task_struct(w[i]->task);
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0L, "worker %lu", i);
 	}
-	s1 = gupk_pin_stats();
+}
+
+/*
+ * After the run: no error seen, every kind of step happened, every pin
+ * taken was released, and the reference pages are mapped where they
+ * were with only the test's own reference left on them.
+ */
+static void gupf_stress_check(struct kunit *test, struct gupf_stress *s,
+			      const struct gupf_counts *c, struct gupk_pins s0,
+			      struct gupk_pins s1)
+{
+	unsigned long i, j;
 
 	for (i = 0; i < GUPF_STATS; i++)
 		kunit_info(test, "%s: %ld\n", gupf_stat_name[i],
@@ -1932,6 +2087,48 @@ static void gupf_test_concurrent(struct kunit *test)
 		for (j = 0; j < p->n; j++)
 			KUNIT_EXPECT_PTR_EQ(test, v->pages[j], p->expect[j]);
 	}
+}
+
+/* Set up, run the threads with pinners making @call, check: the case. */
+static struct gupf_stress *gupf_race(struct kunit *test,
+				     long (*call)(struct gupf_worker *w,
+						  struct gupf_op *op,
+						  unsigned long addr,
+						  unsigned long n, bool churn))
+{
+	struct gupf_stress *s = gupf_stress_new(test);
+	struct gupf_counts *c = gupf_counts(test, s->hold->pages, s->hold->nr);
+	struct gupk_pins s0 = gupk_pin_stats();
+
+	gupf_stress_run(test, s, call);
+	gupf_stress_check(test, s, c, s0, gupk_pin_stats());
+	return s;
+}
+
+/*
+ * Pinners on *_fast() and *_fast_only() while other threads unmap, remap,
+ * zap, split THPs, write-protect and fork: every page returned is the
+ * page its address held (it carries that address's tag, or is still
+ * zero), the reference ranges always return exactly their pages, and in
+ * the end every count is back and every pin was released.
+ */
+static void gupf_test_concurrent(struct kunit *test)
+{
+	gupf_race(test, gupf_call_fast);
+}
+
+/*
+ * The same threads changing the ranges, under pinners on the calls that
+ * fault with mmap_lock held (see gupf_call_slow()), FOLL_LONGTERM pins
+ * among them: the same checks, each VMA returned maps its page, and a
+ * long-term pin is never left on a page that may not stay pinned.
+ */
+static void gupf_test_concurrent_slow(struct kunit *test)
+{
+	struct gupf_stress *s = gupf_race(test, gupf_call_slow);
+
+	KUNIT_EXPECT_GT(test,
+			atomic_long_read(&s->stat[GUPF_ST_LONGTERM_CALLS]), 0L);
 }
 
 static int gupf_init(struct kunit *test)
@@ -1962,6 +2159,7 @@ static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_top),
 	KUNIT_CASE(gupf_test_bad_range),
 	KUNIT_CASE(gupf_test_concurrent),
+	KUNIT_CASE(gupf_test_concurrent_slow),
 	{}
 };
 
