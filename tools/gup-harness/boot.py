@@ -232,7 +232,7 @@ def main():
     ap = argparse.ArgumentParser()
     for opt in ('--arch', '--kernel', '--initrd', '--kunit-py', '--log', '--label'):
         ap.add_argument(opt, required=True)
-    ap.add_argument('--timeout', type=int, default=1500)
+    ap.add_argument('--timeout', type=int, default=2400)
     ap.add_argument('--memory', default='', help='guest RAM (default: see MEMORY)')
     ap.add_argument('--variant', default='',
                     help='the kernel\'s configs/ARCH-VARIANT.config, for settings that depend on it')
