@@ -1395,8 +1395,20 @@ struct gupf_part {
 
 enum { GUPF_CHURN_THP, GUPF_CHURN_SMALL_RANGE, GUPF_CHURNS };
 
+struct gupf_worker;
+
+/* One call of a pinner, as the checks and the error messages see it. */
+struct gupf_op {
+	const char *name;
+	unsigned int flags;
+	bool only;	/* *_fast_only(): may stop short, never fails */
+};
+
 struct gupf_stress {
 	struct mm_struct *mm;
+	/* The pinners' call: picks an entry point and flags, fills @op. */
+	long (*call)(struct gupf_worker *w, struct gupf_op *op,
+		     unsigned long addr, unsigned long n, bool churn);
 	unsigned long deadline;
 	/* Never touched by the mutators: always the same pages. */
 	struct gupf_part ref[3];
@@ -1413,19 +1425,9 @@ struct gupf_stress {
 	char first_error[200];
 };
 
-/* One call of a pinner, as the checks and the error messages see it. */
-struct gupf_op {
-	const char *name;
-	unsigned int flags;
-	bool only;	/* *_fast_only(): may stop short, never fails */
-};
-
 struct gupf_worker {
 	struct gupf_stress *s;
 	void (*step)(struct gupf_worker *w);
-	/* A pinner's call: picks an entry point and flags, fills @op. */
-	long (*call)(struct gupf_worker *w, struct gupf_op *op,
-		     unsigned long addr, unsigned long n, bool churn);
 	struct task_struct *task;
 	struct page **pages;
 	struct vm_area_struct **vmas;
@@ -1617,7 +1619,7 @@ static void gupf_stress_ref(struct gupf_worker *w, const struct gupf_part *p)
 	struct gupf_op op;
 	long ret, i;
 
-	ret = w->call(w, &op, p->addr, p->n, false);
+	ret = s->call(w, &op, p->addr, p->n, false);
 	gupf_stress_count(s, w->pin ? GUPF_ST_PIN_CALLS : GUPF_ST_GET_CALLS);
 	/*
 	 * Only the _fast_only calls may stop short (a pin when a fork
@@ -1706,7 +1708,7 @@ static void gupf_stress_churn(struct gupf_worker *w)
 	long ret, i;
 
 	c = gupf_stress_pick(w, GUPF_CHUNK, &first, &n);
-	ret = w->call(w, &op, s->churn[c].addr + first * PAGE_SIZE, n, true);
+	ret = s->call(w, &op, s->churn[c].addr + first * PAGE_SIZE, n, true);
 	gupf_stress_count(s, w->pin ? GUPF_ST_PIN_CALLS : GUPF_ST_GET_CALLS);
 	if ((ret < 0 && !gupf_churn_error_ok(&op, ret)) || ret > (long)n) {
 		gupf_stress_error(s, "%s(churn %u, page %lu, %lu pages, flags %#x) returned %ld",
@@ -2021,12 +2023,8 @@ static struct gupf_stress *gupf_stress_new(struct kunit *test)
 	return s;
 }
 
-/* Run two pinners making @call and the two changers for the set time. */
-static void gupf_stress_run(struct kunit *test, struct gupf_stress *s,
-			    long (*call)(struct gupf_worker *w,
-					 struct gupf_op *op,
-					 unsigned long addr, unsigned long n,
-					 bool churn))
+/* Run the two pinners and the two changers for the set time. */
+static void gupf_stress_run(struct kunit *test, struct gupf_stress *s)
 {
 	struct gupf_worker *w[4];
 	unsigned long i;
@@ -2036,8 +2034,6 @@ static void gupf_stress_run(struct kunit *test, struct gupf_stress *s,
 	w[1] = gupf_worker(test, s, gupf_pinner_step, false, 0x7f4a7c15);
 	w[2] = gupf_worker(test, s, gupf_mutator_step, false, 0x85ebca6b);
 	w[3] = gupf_worker(test, s, gupf_protector_step, false, 0xc2b2ae35);
-	w[0]->call = call;
-	w[1]->call = call;
 
 	/* From here until every worker stopped, nothing may abort the case. */
 	s->deadline = jiffies + msecs_to_jiffies(GUPF_STRESS_MS);
@@ -2089,18 +2085,18 @@ static void gupf_stress_check(struct kunit *test, struct gupf_stress *s,
 	}
 }
 
-/* Set up, run the threads with pinners making @call, check: the case. */
-static struct gupf_stress *gupf_race(struct kunit *test,
-				     long (*call)(struct gupf_worker *w,
-						  struct gupf_op *op,
-						  unsigned long addr,
-						  unsigned long n, bool churn))
+/*
+ * Set up, run the threads with pinners on the lockless calls or on the
+ * locked ones (@slow), check: the whole case.
+ */
+static struct gupf_stress *gupf_race(struct kunit *test, bool slow)
 {
 	struct gupf_stress *s = gupf_stress_new(test);
 	struct gupf_counts *c = gupf_counts(test, s->hold->pages, s->hold->nr);
 	struct gupk_pins s0 = gupk_pin_stats();
 
-	gupf_stress_run(test, s, call);
+	s->call = slow ? gupf_call_slow : gupf_call_fast;
+	gupf_stress_run(test, s);
 	gupf_stress_check(test, s, c, s0, gupk_pin_stats());
 	return s;
 }
@@ -2114,7 +2110,7 @@ static struct gupf_stress *gupf_race(struct kunit *test,
  */
 static void gupf_test_concurrent(struct kunit *test)
 {
-	gupf_race(test, gupf_call_fast);
+	gupf_race(test, false);
 }
 
 /*
@@ -2125,7 +2121,7 @@ static void gupf_test_concurrent(struct kunit *test)
  */
 static void gupf_test_concurrent_slow(struct kunit *test)
 {
-	struct gupf_stress *s = gupf_race(test, gupf_call_slow);
+	struct gupf_stress *s = gupf_race(test, true);
 
 	KUNIT_EXPECT_GT(test,
 			atomic_long_read(&s->stat[GUPF_ST_LONGTERM_CALLS]), 0L);

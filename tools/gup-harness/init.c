@@ -162,6 +162,7 @@ int main(void)
 		printf("GUPUSER: not ok list - /tests/list: %s\n", strerror(errno));
 	while (list && fgets(line, sizeof(line), list)) {
 		int argc = split(line, argv);
+		char **prog;
 
 		if (argc == 0 || argv[0][0] == '#')
 			continue;
@@ -169,15 +170,15 @@ int main(void)
 			printf("GUPUSER: not ok %s - malformed list line\n", argv[0]);
 			continue;
 		}
-		if (!strcmp(argv[2], "needs-hugetlb")) {
-			if (argc < 4 || hugetlb_pages_free() <= 0) {
+		prog = argv + 2;
+		if (!strcmp(*prog, "needs-hugetlb")) {
+			prog++;	/* argv ends with NULL */
+			if (!*prog || hugetlb_pages_free() <= 0) {
 				printf("GUPUSER: skip %s\n", argv[0]);
 				continue;
 			}
-			run_one(argv[0], atoi(argv[1]), argv + 3);
-			continue;
 		}
-		run_one(argv[0], atoi(argv[1]), argv + 2);
+		run_one(argv[0], atoi(argv[1]), prog);
 	}
 	printf("GUPUSER: done\n");
 	fflush(stdout);

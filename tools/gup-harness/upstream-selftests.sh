@@ -27,7 +27,7 @@ build=$(cd "$here/../.." && pwd)/build
 upstream=$build/src/upstream
 vm=$upstream/tools/testing/selftests/vm
 
-hdr=$build/out/headers-$([ "$arch" = x86_64 ] && echo x86 || echo "$arch")
+hdr=$build/out/headers-${arch/x86_64/x86}
 [ -d "$vm" ] || { echo "upstream-selftests: no $vm (unpack first)" >&2; exit 1; }
 
 # headers_install with O= writes only below O; the kbuild lock keeps it
