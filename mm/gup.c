@@ -1578,6 +1578,18 @@ static int gup_hugetlb_range(struct gup_walk *w)
 	return gup_hugetlb_fault(w);
 }
 
+#ifndef flush_dcache_page_array
+/* An architecture with a cheaper way to flush many pages defines this. */
+static inline void flush_dcache_page_array(struct page **pages,
+					   unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		flush_dcache_page(pages[i]);
+}
+#endif
+
 /*
  * The pages stored from @pages on, mapped from @addr on, may be about to
  * be accessed through the kernel mapping: make the architecture's caches
@@ -1589,10 +1601,9 @@ static void gup_flush_stored(struct vm_area_struct *vma, struct page **pages,
 {
 	unsigned long i;
 
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i++)
 		flush_anon_page(vma, pages[i], addr + i * PAGE_SIZE);
-		flush_dcache_page(pages[i]);
-	}
+	flush_dcache_page_array(pages, nr);
 }
 
 /* Look @w->addr up, faulting as needed, until it resolves or fails. */

@@ -140,6 +140,16 @@ def edits(repo, kind, files):
         out['Documentation/core-api/index.rst'] = lambda t: insert_after(
             t, '   pin_user_pages\n', '   gup-core\n',
             'Documentation/core-api/index.rst')
+    if 'arch/arm64/mm/flush_pages.c' in files:
+        out['arch/arm64/mm/Makefile'] = lambda t: append_after_last(
+            t, 'KASAN_SANITIZE_kasan_init.o\t:= n',
+            ['', '# The GUP series (tools/gup-harness/apply.py)',
+             'obj-y\t\t\t\t+= flush_pages.o'], 'arch/arm64/mm/Makefile')
+        out['arch/arm64/include/asm/cacheflush.h'] = lambda t: insert_after(
+            t, 'extern void flush_dcache_page(struct page *);\n',
+            'void flush_dcache_page_array(struct page **pages, unsigned long nr);\n'
+            '#define flush_dcache_page_array flush_dcache_page_array\n',
+            'arch/arm64/include/asm/cacheflush.h')
     if 'mm/memory_insert_page.c' in files:
         ours = strip_spdx(read(os.path.join(repo, 'mm/memory_insert_page.c')))
         out['mm/memory.c'] = lambda t: splice(

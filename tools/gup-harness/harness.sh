@@ -88,7 +88,7 @@ lint() {
 			failed=$((failed + 1))
 			echo "  FAIL  checkpatch $f"; grep -A3 '^ERROR' "$results/checkpatch.tmp" | sed 's/^/  | /'
 		fi
-		case $f in mm/*.c|lib/*.c)
+		case $f in mm/*.c|lib/*.c|arch/*.c)
 			if [ -z "$("$kd" -none "$repo/$f" 2>&1)" ]; then passed=$((passed + 1)); else
 				failed=$((failed + 1)); echo "  FAIL  kernel-doc $f"
 				"$kd" -none "$repo/$f" 2>&1 | head -5 | sed 's/^/  | /'
