@@ -1406,6 +1406,70 @@ static void gup_test_thp_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0);
 }
 
+#ifdef CONFIG_ARM64
+/*
+ * Mark the @n pages from @first "instruction cache in sync", call the slow
+ * path on the @nr of them from @skip on, and check which are still marked:
+ * exactly those the call did not return.
+ */
+static void gup_test_dcache_run(struct kunit *test, struct page **first,
+				unsigned long addr, int n, int skip, int nr,
+				bool pinned)
+{
+	struct gupk_refs *refs = gupk_refs(test, nr, pinned);
+	int i;
+
+	for (i = 0; i < n; i++)
+		set_bit(PG_dcache_clean, &first[i]->flags);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(refs, addr + skip * PAGE_SIZE, nr,
+					    pinned ? FOLL_WRITE : 0), nr);
+	for (i = 0; i < n; i++) {
+		bool returned = i >= skip && i < skip + nr;
+
+		KUNIT_EXPECT_EQ_MSG(test,
+				    !!test_bit(PG_dcache_clean, &first[i]->flags),
+				    !returned, "page %d of %d", i, n);
+		clear_bit(PG_dcache_clean, &first[i]->flags);
+	}
+	gupk_drop(refs);
+}
+#endif
+
+/*
+ * Every page the slow path returns goes through flush_dcache_page(), so
+ * that what the kernel or a device then writes through it is seen by a
+ * later executable mapping.  On arm64 the flush clears the page's
+ * PG_dcache_clean ("instruction cache in sync"), each subpage's own for a
+ * THP.  No non-executable mapping sets that flag, so the test sets it by
+ * hand, then checks that a call cleared it on exactly the pages it
+ * returned, small pages and THP subpages, got or pinned.
+ */
+static void gup_test_dcache_flush(struct kunit *test)
+{
+#ifdef CONFIG_ARM64
+	struct page *small[8], **sub;
+	struct folio *folio;
+	unsigned long addr;
+	int i, n;
+
+	addr = gupk_anon_filled(test, ARRAY_SIZE(small), 3);
+	gup_test_mapped_pages(test, addr, ARRAY_SIZE(small), small);
+	gup_test_dcache_run(test, small, addr, ARRAY_SIZE(small), 1, 6, true);
+	gup_test_dcache_run(test, small, addr, ARRAY_SIZE(small), 2, 3, false);
+
+	addr = gup_test_thp(test, &folio);
+	n = folio_nr_pages(folio);
+	sub = kunit_kcalloc(test, n, sizeof(*sub), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sub);
+	for (i = 0; i < n; i++)
+		sub[i] = folio_page(folio, i);
+	gup_test_dcache_run(test, sub, addr, n, 5, n / 2, true);
+	gup_test_dcache_run(test, sub, addr, n, 0, n, false);
+#else
+	kunit_skip(test, "PG_dcache_clean is arm64's");
+#endif
+}
+
 /*
  * unpin_user_pages() takes any order: stretches of one folio that run
  * page by page (as GUP stores them), the same folio's pages backwards,
@@ -2511,6 +2575,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_shmem),
 	KUNIT_CASE(gup_test_page_cache),
 	KUNIT_CASE(gup_test_thp_pin),
+	KUNIT_CASE(gup_test_dcache_flush),
 	KUNIT_CASE(gup_test_unpin_order),
 	KUNIT_CASE(gup_test_hugetlb),
 	KUNIT_CASE(gup_test_hugetlb_hole),
