@@ -1425,10 +1425,10 @@ static void gup_test_dcache_run(struct kunit *test, struct page **first,
 					    pinned ? FOLL_WRITE : 0), nr);
 	for (i = 0; i < n; i++) {
 		bool returned = i >= skip && i < skip + nr;
+		bool marked = test_bit(PG_dcache_clean, &first[i]->flags);
 
-		KUNIT_EXPECT_EQ_MSG(test,
-				    !!test_bit(PG_dcache_clean, &first[i]->flags),
-				    !returned, "page %d of %d", i, n);
+		KUNIT_EXPECT_EQ_MSG(test, marked, !returned,
+				    "page %d of %d", i, n);
 		clear_bit(PG_dcache_clean, &first[i]->flags);
 	}
 	gupk_drop(refs);
