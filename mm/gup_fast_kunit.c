@@ -497,15 +497,27 @@ static void gupf_test_anon_two_tables(struct kunit *test)
 }
 
 /*
- * PMD-mapped THPs: a whole one, and a range straddling two of them, so
- * that one call covers two huge leaves and two folios.
+ * PMD-mapped THPs: a whole one, a range straddling two of them, so that
+ * one call covers two huge leaves and two folios, and single pages of
+ * one (the walk takes a one-page call through its own copy of the leaf
+ * code).
  */
 static void gupf_test_thp_pmd(struct kunit *test)
 {
 	const int n = GUPF_PMD_PAGES;
 	unsigned long addr = gupf_thp(test, 2, 2);
 	struct gupf_range *whole = gupf_range(test, addr, n, 2, 0);
-	struct gupf_range *across;
+	struct gupf_range *across, *one;
+	const int singles[] = { 0, n / 2 + 3, n - 1, n };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(singles); i++) {
+		one = gupf_range(test, addr + singles[i] * PAGE_SIZE, 1, 2,
+				 singles[i]);
+		KUNIT_ASSERT_EQ(test, one->present, 1L);
+		gupf_check_all(test, one, 0, 1, 1);
+		gupf_check_all(test, one, FOLL_WRITE, 1, 1);
+	}
 
 	across = gupf_range(test, addr + (n / 2) * PAGE_SIZE, n, 2, n / 2);
 	KUNIT_ASSERT_EQ(test, whole->present, (long)n);
