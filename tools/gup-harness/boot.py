@@ -121,6 +121,14 @@ MOVABLE = {'arm64-64k': '5G', 'riscv': '3G'}
 DEVMEM = {'arm64-64k': 1 << 30, 'powerpc': 256 << 20, 'powerpc-radix': 256 << 20}
 RAM_BASE = {'arm64': 1 << 30}
 
+# The two device-coherent memories of lib/test_hmm.c (hmm-tests' dmirror
+# devices 2 and 3), x86_64 only: 256 MiB each, the driver's chunk size,
+# reserved like the range above, at 1.5 and 1.75 GiB.  Without them the
+# driver makes only its two device-private devices and the coherent
+# variants of hmm-tests skip.
+HMM_SPM = ('memmap=512M$0x60000000 test_hmm.spm_addr_dev0=0x60000000 '
+           'test_hmm.spm_addr_dev1=0x70000000')
+
 
 def layout(arch, variant):
     """Keys to look a setting up by: the variant's own first, then the arch's."""
@@ -139,7 +147,8 @@ def devmem_args(arch, keys, memory):
         return size >> 20, ''
     if arch == 'x86_64':
         start = 0x50000000
-        return size >> 20, f'memmap={dev >> 20}M${start:#x} kunit_user_mm.devmem={dev >> 20}M@{start:#x}'
+        return size >> 20, (f'memmap={dev >> 20}M${start:#x} kunit_user_mm.devmem={dev >> 20}M@{start:#x} '
+                            + HMM_SPM)
     start = RAM_BASE.get(arch, 0) + size
     return (size + dev) >> 20, f'mem={size >> 20}M kunit_user_mm.devmem={dev >> 20}M@{start:#x}'
 

@@ -85,4 +85,5 @@ prog mremap_test
 prog mremap_dontunmap
 prog soft-dirty vm_util.c
 prog compaction_test
+prog hmm-tests
 echo "upstream-selftests: $(find "$out" -maxdepth 1 -type f | wc -l) programs in $out"
