@@ -2150,6 +2150,61 @@ static void gup_test_huge_zero_page(struct kunit *test)
 }
 
 /*
+ * FOLL_SPLIT_PMD (what make_device_exclusive_range() and uprobes pass):
+ * the PMD leaf that maps the address becomes a page table first, so the
+ * pages come back PTE-mapped.  A THP stays one folio, every page still
+ * mapped with its data; the huge zero page gives way to the small one.
+ */
+static void gup_test_split_pmd(struct kunit *test)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct gupk_refs *get = gupk_refs(test, 2, false);
+	struct gup_test_walk w;
+	struct folio *folio;
+	unsigned long addr;
+	int refs, i;
+
+	addr = gup_test_thp(test, &folio);
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr + 5 * PAGE_SIZE, 2,
+					    FOLL_WRITE | FOLL_SPLIT_PMD), 2);
+	w = gup_test_look(addr, HPAGE_PMD_SIZE);
+	KUNIT_EXPECT_FALSE(test, w.first_huge);
+	KUNIT_EXPECT_EQ(test, w.present, (unsigned long)HPAGE_PMD_NR);
+	KUNIT_EXPECT_PTR_EQ(test, w.first, folio_page(folio, 0));
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i],
+				    folio_page(folio, 5 + i));
+		KUNIT_EXPECT_PTR_EQ(test, get->pages[i],
+				    gup_test_mapped(addr + (5 + i) * PAGE_SIZE));
+		KUNIT_EXPECT_EQ(test, gupk_page_word(get->pages[i]),
+				gupk_tag(17, 5 + i));
+	}
+	KUNIT_EXPECT_EQ(test, folio_nr_pages(folio), (long)HPAGE_PMD_NR);
+	refs = gupk_refcount(folio);
+	gupk_drop(get);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), refs - 2);
+
+	/* A read fault of an untouched THP region maps the huge zero page. */
+	addr = kunit_user_mmap_thp(test, HPAGE_PMD_SIZE, PROT_READ, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, 1, 0), 1);
+	gupk_drop(get);
+	if (!gup_test_look(addr, PAGE_SIZE).first_huge)
+		kunit_skip(test, "read fault did not map a huge zero page");
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr + 3 * PAGE_SIZE, 1,
+					    FOLL_SPLIT_PMD), 1);
+	KUNIT_EXPECT_TRUE(test, is_zero_page(get->pages[0]));
+	w = gup_test_look(addr, HPAGE_PMD_SIZE);
+	KUNIT_EXPECT_FALSE(test, w.first_huge);
+	KUNIT_EXPECT_TRUE(test, is_zero_page(w.first));
+	KUNIT_EXPECT_PTR_EQ(test, get->pages[0],
+			    gup_test_mapped(addr + 3 * PAGE_SIZE));
+#else
+	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
+#endif
+}
+
+/*
  * pin_user_pages() and (unless @flags asks for FOLL_LONGTERM)
  * get_user_pages() with @flags on @n devmap pages from @addr, which map
  * device pages @dev on, tagged with @seed from @skip on:
@@ -2588,6 +2643,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_longterm_isolated),
 	KUNIT_CASE(gup_test_longterm_isolated_fast),
 	KUNIT_CASE(gup_test_huge_zero_page),
+	KUNIT_CASE(gup_test_split_pmd),
 	KUNIT_CASE(gup_test_devmap),
 	KUNIT_CASE(gup_test_secretmem),
 	KUNIT_CASE(gup_test_gate_area),
