@@ -27,11 +27,7 @@
 
 #define NPAGES 4	/* the buffer; page BAD is poisoned */
 #define BAD 1
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
+#define SEED 41		/* util.h's pattern the buffer is filled with */
 
 static size_t page;
 
@@ -85,7 +81,7 @@ static void check_process_vm(char *buf)
 	expect_ret("process_vm_readv across the poisoned page",
 		   process_vm_readv(getpid(), &local, 1, &remote, 1, 0),
 		   BAD * page);
-	if (pattern_diff(copy, BAD * page, 0, 41) >= 0)
+	if (pattern_diff(copy, BAD * page, 0, SEED) >= 0)
 		fail("process_vm_readv: the pages before the poison differ");
 	remote.iov_base = buf + BAD * page;
 	remote.iov_len = page;
@@ -131,7 +127,7 @@ static void check_proc_mem(char *buf)
 	}
 	expect_ret("/proc/self/mem read before the poisoned page",
 		   pread(fd, copy, page, (unsigned long)buf), page);
-	if (pattern_diff(copy, page, 0, 41) >= 0)
+	if (pattern_diff(copy, page, 0, SEED) >= 0)
 		fail("/proc/self/mem: the page before the poison differs");
 	expect_errno("/proc/self/mem read of the poisoned page",
 		     pread(fd, copy, page, (unsigned long)(buf + BAD * page)),
@@ -154,7 +150,7 @@ int main(void)
 		return finish("hwpoison_gup");
 	}
 	for (i = 0; i < NPAGES * page; i++)
-		buf[i] = pattern(i, 41);
+		buf[i] = pattern(i, SEED);
 	if (madvise(buf + BAD * page, page, MADV_HWPOISON)) {
 		printf("hwpoison_gup: MADV_HWPOISON: %s, skipped\n",
 		       strerror(errno));
@@ -166,10 +162,10 @@ int main(void)
 	check_vmsplice(buf);
 	check_proc_mem(buf);
 	/* Read directly: the pages around the poison are intact. */
-	if (pattern_diff(buf, BAD * page, 0, 41) >= 0)
+	if (pattern_diff(buf, BAD * page, 0, SEED) >= 0)
 		fail("the pages before the poison lost their data");
 	if (pattern_diff(buf + (BAD + 1) * page, (NPAGES - BAD - 1) * page,
-			 (BAD + 1) * page, 41) >= 0)
+			 (BAD + 1) * page, SEED) >= 0)
 		fail("the pages after the poison lost their data");
 	return finish("hwpoison_gup");
 }
