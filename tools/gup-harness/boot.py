@@ -39,9 +39,13 @@ QEMU = {
                'console=ttyS0 vsyscall=emulate memmap=256M!1G acpi=noirq'),
     # pauth-impdef: pointer authentication with QEMU's own hash instead of
     # the architected QARMA5, which TCG computes far more slowly; the
-    # kernel signs return addresses in nearly every function.
-    'arm64': (['qemu-system-aarch64', '-machine', 'virt', '-cpu', 'max,pauth-impdef=on'],
-              'console=ttyAMA0'),
+    # kernel signs return addresses in nearly every function.  The same
+    # edu device and virtio-iommu as on x86_64, in the device tree; the
+    # virt machine's GICv2 cannot isolate MSIs, which vfio's type1 driver
+    # refuses unless told it may (the test uses no interrupt).
+    'arm64': (['qemu-system-aarch64', '-machine', 'virt', '-cpu', 'max,pauth-impdef=on',
+               '-device', 'virtio-iommu-pci', '-device', 'edu'],
+              'console=ttyAMA0 vfio_iommu_type1.allow_unsafe_interrupts=1'),
     'i386': (['qemu-system-i386', '-machine', 'pc', '-cpu', 'max,vendor=GenuineIntel'], 'console=ttyS0'),
     # highmem=off keeps every device below 4 GiB, where a 32-bit kernel
     # without LPAE can reach it; a Cortex-A15 has LPAE for the other one.

@@ -68,10 +68,11 @@
  */
 #define CHUNK 4032
 
-/* IOVAs; the device reaches the low 256 MiB only. */
+/* IOVAs; the device reaches the low 256 MiB only (28 address bits). */
+#define EDU_REACH 0x10000000UL
 #define IOVA_SCRATCH 0x100000	/* two pages: sink, then source */
 #define IOVA_BUF 0x400000	/* the buffer under test */
-#define IOVA_BAR 0x8000000	/* the device's BAR0 */
+#define IOVA_BAR 0x4000000	/* the device's BAR0 (arm64 keeps 0x8000000 for MSIs) */
 
 #define NPAGES 16		/* small-page buffers */
 #define SEED_BEFORE 51		/* written by the process before the map */
@@ -429,6 +430,16 @@ static void check_buffer(const char *name, char *buf, size_t len, int filled)
 	expect_count(what, pins_held() - held, 0);
 }
 
+/* Is a huge page of @len bytes (@name) more than the device reaches? */
+static int beyond_reach(const char *name, size_t len)
+{
+	if (IOVA_BUF + len <= EDU_REACH)
+		return 0;
+	printf("%s: a %zu MiB page is more than the device reaches, skipped\n", name,
+	       len >> 20);
+	return 1;
+}
+
 static void check_small(void)
 {
 	size_t len = NPAGES * page;
@@ -454,6 +465,8 @@ static void check_thp(void)
 		printf("THP: none here, part skipped\n");
 		return;
 	}
+	if (beyond_reach("THP", thp))
+		goto out;
 	buf = (char *)(((uintptr_t)raw + thp - 1) & ~(uintptr_t)(thp - 1));
 	madvise(buf, thp, MADV_HUGEPAGE);
 	fill_range(buf, 0, thp, SEED_BEFORE);
@@ -461,6 +474,7 @@ static void check_thp(void)
 		printf("THP: the buffer got no huge page, part skipped\n");
 	else
 		check_buffer("THP", buf, thp, 1);
+out:
 	munmap(raw, 2 * thp);
 }
 
@@ -486,12 +500,18 @@ static void check_shmem(void)
 	close(fd);
 }
 
-/* 0 when done, 4 when the guest has no hugetlb page to spare. */
+/*
+ * 0 when checked; 4 when the guest has no hugetlb page to spare, or one
+ * larger than the device reaches.
+ */
 static int check_hugetlb(void)
 {
 	size_t len = read_ulong("/proc/meminfo", "Hugepagesize:") << 10;
-	char *buf = len ? map_anon(len, MAP_HUGETLB) : NULL;
+	char *buf;
 
+	if (beyond_reach("hugetlb", len))
+		return 4;
+	buf = len ? map_anon(len, MAP_HUGETLB) : NULL;
 	if (!buf) {
 		printf("hugetlb: no page (%s), skipped\n", strerror(errno));
 		return 4;
