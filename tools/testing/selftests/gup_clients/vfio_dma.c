@@ -7,10 +7,10 @@
  * (IOVA), with no look at the process's page tables: what the device
  * reads and writes is exactly the page the pin returned.
  *
- * The x86_64 guest has QEMU's "edu" teaching device behind a virtio-iommu
- * (see boot.py).  The test binds it to vfio-pci and has it copy the
- * first CHUNK bytes of a page by DMA, through its internal buffer,
- * between IOVAs it mapped:
+ * The x86_64 and arm64 guests have QEMU's "edu" teaching device behind a
+ * virtio-iommu (see boot.py).  The test binds it to vfio-pci and has it
+ * copy the first CHUNK bytes of a page by DMA, through its internal
+ * buffer, between IOVAs it mapped:
  * - small pages, a transparent huge page, shared tmpfs and (argument
  *   "hugetlb") a hugetlb page: the device reads what the process wrote
  *   before the map and after it, and the process reads what the device
