@@ -95,14 +95,6 @@ static long zero_diff(const unsigned char *p, size_t len)
 	return -1;
 }
 
-static void fill(unsigned char *p, size_t len, unsigned long from, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = pattern(from + i, seed);
-}
-
 /* Run @argv with output to MKFS_LOG; returns its exit status or -1. */
 static int run_quiet(char *const argv[])
 {
@@ -254,7 +246,7 @@ static int setup(struct dax *d)
 		return 1;
 	}
 	for (off = 0; off < DATA_LEN; off += MB) {
-		fill(buf, MB, off, DATA_SEED);
+		pattern_fill(buf, MB, off, DATA_SEED);
 		if (pwrite(d->fd, buf, MB, off) != (ssize_t)MB) {
 			printf("FAIL: writing %s at %lu: %s\n", FILE_PATH, off, strerror(errno));
 			return 1;
@@ -400,7 +392,7 @@ static void into_dax(struct dax *d, int ram, unsigned char *anon, unsigned long 
 	off_t dev_off = (off_t)slot * IO_LEN;
 	long bad;
 
-	fill(anon, IO_LEN, off, seed);
+	pattern_fill(anon, IO_LEN, off, seed);
 	if (dev_io(1, ram, anon, IO_LEN, dev_off, what) ||
 	    dev_io(0, ram, p, IO_LEN, dev_off, what))
 		return;
@@ -549,8 +541,8 @@ static void sub_process_vm(struct dax *d)
 	/* Write into written blocks and into the hole (allocating them). */
 	total = pv_iovecs(&local, remote, buf, caddr, PV_W1, PV_W1_LEN,
 			  PV_W2, PV_W2_LEN);
-	fill(buf, PV_W1_LEN, PV_W1, 4);
-	fill(buf + PV_W1_LEN, PV_W2_LEN, PV_W2, 5);
+	pattern_fill(buf, PV_W1_LEN, PV_W1, 4);
+	pattern_fill(buf + PV_W1_LEN, PV_W2_LEN, PV_W2, 5);
 	n = process_vm_writev(pid, &local, 1, remote, 2, 0);
 	if (n != (ssize_t)total)
 		fail("process_vm_writev into the child's mapping: expected %zu, returned %zd (%s)",

@@ -141,7 +141,6 @@ out:
 int main(void)
 {
 	char *buf;
-	size_t i;
 
 	page = getpagesize();
 	buf = map_anon(NPAGES * page, 0);
@@ -149,8 +148,7 @@ int main(void)
 		fail("mmap: %s", strerror(errno));
 		return finish("hwpoison_gup");
 	}
-	for (i = 0; i < NPAGES * page; i++)
-		buf[i] = pattern(i, SEED);
+	pattern_fill(buf, NPAGES * page, 0, SEED);
 	if (madvise(buf + BAD * page, page, MADV_HWPOISON)) {
 		printf("hwpoison_gup: MADV_HWPOISON: %s, skipped\n",
 		       strerror(errno));

@@ -45,6 +45,17 @@ static inline unsigned char pattern(unsigned long i, unsigned int seed)
 	return (unsigned char)(x >> 7);
 }
 
+/* Write bytes @from..@from + @len - 1 of pattern @seed at @p. */
+static inline void pattern_fill(void *p, size_t len, unsigned long from,
+				unsigned int seed)
+{
+	unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = pattern(from + i, seed);
+}
+
 /*
  * Where @p (@len bytes) first differs from bytes @from.. of pattern @seed:
  * an index into @p, or -1 if it matches.

@@ -272,18 +272,9 @@ static int device_copy(uint64_t from, uint64_t to)
 	return edu_dma(from, 0) || edu_dma(to, 1) ? -1 : 0;
 }
 
-/* Write bytes @from..@from + @len - 1 of pattern @seed at @p. */
-static void fill_range(char *p, unsigned long from, size_t len, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = pattern(from + i, seed);
-}
-
 static void fill(char *p, unsigned long from, unsigned int seed)
 {
-	fill_range(p, from, CHUNK, seed);
+	pattern_fill(p, CHUNK, from, seed);
 }
 
 /* The device reads a chunk at @iova: is it @from.. of pattern @seed (0: zeros)? */
@@ -449,7 +440,7 @@ static void check_small(void)
 		fail("mmap: %s", strerror(errno));
 		return;
 	}
-	fill_range(buf, 0, len, SEED_BEFORE);
+	pattern_fill(buf, len, 0, SEED_BEFORE);
 	check_buffer("small pages", buf, len, 1);
 	check_buffer("never-touched pages", fresh, len, 0);
 	munmap(buf, len);
@@ -469,7 +460,7 @@ static void check_thp(void)
 		goto out;
 	buf = (char *)(((uintptr_t)raw + thp - 1) & ~(uintptr_t)(thp - 1));
 	madvise(buf, thp, MADV_HUGEPAGE);
-	fill_range(buf, 0, thp, SEED_BEFORE);
+	pattern_fill(buf, thp, 0, SEED_BEFORE);
 	if (smaps_kb(buf, "AnonHugePages:") < (long)(thp >> 10))
 		printf("THP: the buffer got no huge page, part skipped\n");
 	else
@@ -494,7 +485,7 @@ static void check_shmem(void)
 		close(fd);
 		return;
 	}
-	fill_range(buf, 0, len, SEED_BEFORE);
+	pattern_fill(buf, len, 0, SEED_BEFORE);
 	check_buffer("shared tmpfs", buf, len, 1);
 	munmap(buf, len);
 	close(fd);
@@ -516,7 +507,7 @@ static int check_hugetlb(void)
 		printf("hugetlb: no page (%s), skipped\n", strerror(errno));
 		return 4;
 	}
-	fill_range(buf, 0, len, SEED_BEFORE);
+	pattern_fill(buf, len, 0, SEED_BEFORE);
 	check_buffer("hugetlb", buf, len, 1);
 	munmap(buf, len);
 	return 0;
