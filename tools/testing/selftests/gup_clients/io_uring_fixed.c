@@ -129,32 +129,13 @@ static const char *res_str(int res)
 	return s;
 }
 
-/* The first page frame of ZONE_MOVABLE (one node), or 0 if there is none. */
-static unsigned long movable_start(void)
-{
-	char line[256];
-	unsigned long start = 0;
-	int in_movable = 0;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Node", 4))
-			in_movable = !!strstr(line, "zone  Movable");
-		else if (in_movable && strstr(line, "start_pfn:"))
-			start = strtoul(strstr(line, "start_pfn:") + 10, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-	return start;
-}
-
 static void note_pfn(int b, const char *when)
 {
-	unsigned long pfn = pfn_of(bufs[b].iov_base), mstart = movable_start();
+	unsigned long pfn = pfn_of(bufs[b].iov_base);
 
 	printf("note: %s buffer: page frame %#lx %s, %s\n", buf_name[b], pfn, when,
-	       !pfn ? "unknown zone" : mstart && pfn >= mstart ? "in ZONE_MOVABLE" :
-	       "not in ZONE_MOVABLE");
+	       !pfn ? "unknown zone" : in_movable(bufs[b].iov_base, 1) ?
+	       "in ZONE_MOVABLE" : "not in ZONE_MOVABLE");
 }
 
 static void alloc_bufs(int shm_fd)
@@ -175,10 +156,8 @@ static void alloc_bufs(int shm_fd)
 		bufs[UNTOUCHED].iov_len = SMALL_LEN;
 	}
 	if (wanted[THP] && thp && thp <= MAX_HUGE) {
-		p = map_anon(2 * thp, 0);
+		p = map_thp(thp, thp);
 		if (p) {
-			p = (char *)(((unsigned long)p + thp - 1) & ~(thp - 1));
-			madvise(p, thp, MADV_HUGEPAGE);
 			memset(p, 0x44, thp);
 			bufs[THP].iov_base = p;
 			bufs[THP].iov_len = thp;

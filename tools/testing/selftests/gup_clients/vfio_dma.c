@@ -84,7 +84,6 @@ static size_t page;
 static int container = -1, group = -1, device = -1;
 static uint64_t bar0, bar0_size, bar0_flags;
 static char *sink, *source;	/* the scratch pages */
-static unsigned long movable_start, movable_end;	/* pfns */
 
 /* A number (any base strtoul() knows) from the first line of @path; -1 if none. */
 static long read_num(const char *path)
@@ -98,16 +97,6 @@ static long read_num(const char *path)
 	if (f)
 		fclose(f);
 	return v;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
-
-	if (fd >= 0)
-		close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
 /* Copy @text to @out (@len bytes); -1 if it does not fit. */
@@ -304,26 +293,6 @@ static void expect_process_reads(const char *what, uint64_t iova, const char *p,
 		same_bytes(what, p, want, CHUNK);
 }
 
-/*
- * Pins held now: pins acquired less pins released, exact (the per-CPU
- * deltas folded in first).
- */
-static long pins_held(void)
-{
-	if (write_text("/proc/sys/vm/stat_refresh", "1"))
-		fail("writing /proc/sys/vm/stat_refresh: %s", strerror(errno));
-	return read_ulong("/proc/vmstat", "nr_foll_pin_acquired ") -
-	       read_ulong("/proc/vmstat", "nr_foll_pin_released ");
-}
-
-static void expect_count(const char *what, long got, long want)
-{
-	if (got != want)
-		fail("%s: expected %ld, got %ld", what, want, got);
-	else
-		printf("ok: %s: %ld\n", what, got);
-}
-
 static int dma_map(void *vaddr, uint64_t iova, size_t len, uint32_t flags)
 {
 	struct vfio_iommu_type1_dma_map map = {
@@ -345,39 +314,6 @@ static long dma_unmap(uint64_t iova, size_t len)
 }
 
 #define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
-
-/* Where ZONE_MOVABLE is (movable_start..movable_end), from /proc/zoneinfo. */
-static void find_movable(void)
-{
-	unsigned long v;
-	char line[256];
-	int inside = 0;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Node ", 5))
-			inside = !!strstr(line, "zone  Movable");
-		else if (inside && sscanf(line, " spanned %lu", &v) == 1)
-			movable_end = v;
-		else if (inside && sscanf(line, " start_pfn: %lu", &v) == 1)
-			movable_start = v;
-	}
-	if (f)
-		fclose(f);
-	movable_end += movable_start;
-}
-
-/* How many of the @n pages at @p are mapped to ZONE_MOVABLE pages. */
-static unsigned long in_movable(const char *p, unsigned long n)
-{
-	unsigned long i, pfn, count = 0;
-
-	for (i = 0; i < n; i++) {
-		pfn = pfn_of(p + i * page);
-		count += pfn && pfn >= movable_start && pfn < movable_end;
-	}
-	return count;
-}
 
 /*
  * Map @len bytes at @buf (@name) at IOVA_BUF for device reads and writes,
@@ -450,45 +386,35 @@ static void check_small(void)
 static void check_thp(void)
 {
 	size_t thp = thp_pmd_size();
-	char *raw = thp ? map_anon(2 * thp, 0) : NULL, *buf;
+	char *buf;
 
-	if (!raw) {
+	if (thp && beyond_reach("THP", thp))
+		return;
+	buf = thp ? map_thp(thp, thp) : NULL;
+	if (!buf) {
 		printf("THP: none here, part skipped\n");
 		return;
 	}
-	if (beyond_reach("THP", thp))
-		goto out;
-	buf = (char *)(((uintptr_t)raw + thp - 1) & ~(uintptr_t)(thp - 1));
-	madvise(buf, thp, MADV_HUGEPAGE);
 	pattern_fill(buf, thp, 0, SEED_BEFORE);
 	if (smaps_kb(buf, "AnonHugePages:") < (long)(thp >> 10))
 		printf("THP: the buffer got no huge page, part skipped\n");
 	else
 		check_buffer("THP", buf, thp, 1);
-out:
-	munmap(raw, 2 * thp);
+	munmap(buf, thp);
 }
 
 static void check_shmem(void)
 {
 	size_t len = NPAGES * page;
-	int fd = memfd_create("vfio_dma", 0);
-	char *buf;
+	char *buf = map_memfd("vfio_dma", len);
 
-	if (fd < 0 || ftruncate(fd, len)) {
-		fail("memfd: %s", strerror(errno));
-		return;
-	}
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (buf == MAP_FAILED) {
-		fail("mmap of a memfd: %s", strerror(errno));
-		close(fd);
+	if (!buf) {
+		fail("a shared memfd mapping: %s", strerror(errno));
 		return;
 	}
 	pattern_fill(buf, len, 0, SEED_BEFORE);
 	check_buffer("shared tmpfs", buf, len, 1);
 	munmap(buf, len);
-	close(fd);
 }
 
 /*
@@ -598,42 +524,19 @@ static void check_pfnmap(void)
 	munmap(bar, bar0_size);
 }
 
-/* A memfd_secret() file; -1 where the architecture has none. */
-static int open_secretmem(void)
-{
-#ifdef SYS_memfd_secret
-	return syscall(SYS_memfd_secret, 0);
-#else
-	errno = EOPNOTSUPP;
-	return -1;
-#endif
-}
-
 static void check_secretmem(void)
 {
-	int fd = open_secretmem();
-	char *buf;
+	char *buf = map_secretmem(page);
 	int ret;
 
-	if (fd < 0) {
-		printf("secretmem: memfd_secret: %s, part skipped\n", strerror(errno));
+	if (!buf)
 		return;
-	}
-	buf = ftruncate(fd, page) ? MAP_FAILED :
-	      mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (buf == MAP_FAILED) {
-		fail("secretmem: mmap: %s", strerror(errno));
-		close(fd);
-		return;
-	}
-	buf[0] = 1;
 	ret = dma_map(buf, IOVA_BUF, page, RW);
 	if (ret != -1 || errno != EFAULT)
 		fail("secretmem: map: expected EFAULT, got %d (%s)", ret, strerror(errno));
 	else
 		printf("ok: secretmem: the map fails with EFAULT\n");
 	munmap(buf, page);
-	close(fd);
 }
 
 int main(int argc, char **argv)
@@ -648,7 +551,6 @@ int main(int argc, char **argv)
 	}
 	if (bind_and_open_group(bdf) || open_device(bdf))
 		return finish("vfio_dma");
-	find_movable();
 	sink = map_anon(2 * page, 0);
 	source = sink ? sink + page : NULL;
 	if (!sink || dma_map(sink, IOVA_SCRATCH, 2 * page, RW)) {

@@ -114,21 +114,18 @@ static void big(void)
 {
 	size_t thp = thp_pmd_size(), in = 0, out = 0, i, len;
 	int pfd[2], calls = 0;
-	char *map, *buf, *got;
+	char *buf, *got;
 	struct iovec iov;
 	ssize_t n;
 
 	if (!thp || thp > MAX_HUGE || thp < BIG_LEN)
 		thp = BIG_LEN;
-	map = mmap(NULL, 2 * thp, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = map_thp(thp, thp);
 	got = malloc(BIG_LEN);
-	if (map == MAP_FAILED || !got || pipe2(pfd, O_NONBLOCK)) {
+	if (!buf || !got || pipe2(pfd, O_NONBLOCK)) {
 		fail("setting up the 1 MiB splice: %s", strerror(errno));
 		return;
 	}
-	buf = (char *)(((unsigned long)map + thp - 1) & ~(thp - 1));
-	madvise(buf, thp, MADV_HUGEPAGE);
 	for (i = 0; i < BIG_LEN; i++)
 		buf[i] = pattern(i, 7);
 	while (out < BIG_LEN && calls < 100000) {
@@ -168,7 +165,7 @@ static void big(void)
 	close(pfd[0]);
 	close(pfd[1]);
 	free(got);
-	munmap(map, 2 * thp);
+	munmap(buf, thp);
 }
 
 /* The buffer changes after vmsplice(): each byte read is old or new. */
