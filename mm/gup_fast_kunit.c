@@ -1193,6 +1193,39 @@ static void gupf_test_pin_after_fork(struct kunit *test)
 }
 
 /*
+ * A page pinned before fork() stays the parent's: every fast pin call
+ * marks the mm (MMF_HAS_PINNED) before it walks, even one that takes
+ * nothing, so that fork() copies pinned anonymous pages for the child
+ * rather than sharing them.  FOLL_GET calls do not mark it.
+ */
+static void gupf_test_fork_after_pin(struct kunit *test)
+{
+	const int n = 4;
+	unsigned long addr = gupk_anon_filled(test, n, 21);
+	struct gupk_refs *get = gupk_refs(test, n, false);
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	unsigned long *mm_flags = &current->mm->flags;
+
+	KUNIT_ASSERT_FALSE(test, test_bit(MMF_HAS_PINNED, mm_flags));
+	gupf_take(get, GUPF_GET_ONLY, addr, n, 0);
+	gupk_drop(get);
+	KUNIT_ASSERT_EQ(test, gupf_take(get, GUPF_GET, addr, n, 0), (long)n);
+	gupk_drop(get);
+	KUNIT_EXPECT_FALSE_MSG(test, test_bit(MMF_HAS_PINNED, mm_flags),
+			       "a FOLL_GET call marked the mm pinned");
+
+	KUNIT_EXPECT_EQ(test, gupf_take(pin, GUPF_PIN_ONLY, addr, n, 0),
+			gupf_only_takes(addr, n));
+	KUNIT_EXPECT_TRUE_MSG(test, test_bit(MMF_HAS_PINNED, mm_flags),
+			      "pin_user_pages_fast_only() left the mm unmarked");
+	if (pin->nr < n) {
+		gupk_drop(pin);
+		KUNIT_ASSERT_EQ(test, gupf_take(pin, GUPF_PIN, addr, n, 0), (long)n);
+	}
+	gupk_expect_fork_keeps_pins(test, pin, addr, 22);
+}
+
+/*
  * FOLL_LONGTERM pins never leave a page where it cannot stay pinned
  * (ZONE_MOVABLE here): pin_user_pages_fast_only() stops at the first such
  * page, pin_user_pages_fast() migrates them first, contents and mapping
@@ -2162,6 +2195,7 @@ static struct kunit_case gupf_cases[] = {
 	KUNIT_CASE(gupf_test_hole),
 	KUNIT_CASE(gupf_test_write_readonly),
 	KUNIT_CASE(gupf_test_pin_after_fork),
+	KUNIT_CASE(gupf_test_fork_after_pin),
 	KUNIT_CASE(gupf_test_longterm),
 	KUNIT_CASE(gupf_test_secretmem),
 	KUNIT_CASE(gupf_test_top),

@@ -856,6 +856,33 @@ static void gup_test_pin_after_fork(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gupk_page_word(shared), gupk_tag(9, 0));
 }
 
+/*
+ * The other order: a page pinned before fork() stays the parent's.  The
+ * first pin marks the mm (MMF_HAS_PINNED), so that fork() copies each
+ * pinned anonymous page for the child rather than sharing it; a FOLL_GET
+ * reference does not mark it.  The parent's page stays mapped and
+ * exclusive, and its writes keep reaching the pinned page.
+ */
+static void gup_test_fork_after_pin(struct kunit *test)
+{
+	const int n = 4;
+	unsigned long addr = gupk_anon_filled(test, n, 43);
+	struct gupk_refs *get = gupk_refs(test, n, false);
+	struct gupk_refs *pin = gupk_refs(test, n, true);
+	unsigned long *mm_flags = &current->mm->flags;
+
+	KUNIT_ASSERT_FALSE(test, test_bit(MMF_HAS_PINNED, mm_flags));
+	KUNIT_ASSERT_EQ(test, gup_test_grab(get, addr, n, 0), (long)n);
+	gupk_drop(get);
+	KUNIT_EXPECT_FALSE_MSG(test, test_bit(MMF_HAS_PINNED, mm_flags),
+			       "get_user_pages() marked the mm pinned");
+
+	KUNIT_ASSERT_EQ(test, gup_test_grab(pin, addr, n, 0), (long)n);
+	KUNIT_EXPECT_TRUE_MSG(test, test_bit(MMF_HAS_PINNED, mm_flags),
+			      "pin_user_pages() left the mm unmarked");
+	gupk_expect_fork_keeps_pins(test, pin, addr, 44);
+}
+
 /* ---------------------------------------------------------------------- */
 /* mmap lock handling, FOLL_NOFAULT and FOLL_NOWAIT                       */
 /* ---------------------------------------------------------------------- */
@@ -2618,6 +2645,7 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_force_cow),
 	KUNIT_CASE(gup_test_force_shared),
 	KUNIT_CASE(gup_test_pin_after_fork),
+	KUNIT_CASE(gup_test_fork_after_pin),
 	KUNIT_CASE(gup_test_remote_locked),
 	KUNIT_CASE(gup_test_unlocked),
 	KUNIT_CASE(gup_test_nofault),

@@ -756,4 +756,34 @@ static inline void gupk_fork_held(struct kunit *test)
 						   GFP_KERNEL, child));
 }
 
+/*
+ * Fork while @pin holds its pages, pinned from @addr on: fork() must copy
+ * them for the child (the pin marked the mm MMF_HAS_PINNED), so each
+ * stays mapped in the parent, exclusive and mapped once, and the parent's
+ * writes keep reaching it.  @seed: a tag seed not written there yet.
+ */
+static inline void gupk_expect_fork_keeps_pins(struct kunit *test,
+					       struct gupk_refs *pin,
+					       unsigned long addr,
+					       unsigned int seed)
+{
+	long i;
+
+	KUNIT_ASSERT_TRUE(test, pin->pinned);
+	gupk_fork_held(test);
+	for (i = 0; i < pin->nr; i++) {
+		struct page *page = pin->pages[i];
+
+		KUNIT_EXPECT_PTR_EQ(test, gupk_mapped(addr + i * PAGE_SIZE, NULL),
+				    page);
+		KUNIT_EXPECT_TRUE_MSG(test, PageAnonExclusive(page),
+				      "fork shared pinned page %ld", i);
+		KUNIT_EXPECT_EQ(test, page_mapcount(page), 1);
+	}
+	KUNIT_ASSERT_EQ(test, put_user(gupk_tag(seed, 0), (u64 __user *)addr),
+			0);
+	KUNIT_EXPECT_EQ(test, gupk_page_word(pin->pages[0]),
+			gupk_tag(seed, 0));
+}
+
 #endif /* _MM_GUP_KUNIT_UTIL_H */
