@@ -52,6 +52,23 @@ def manifest(repo, kind, patches=None):
             yield fields[0], fields[2]
 
 
+# The folders where the repository mirrors the kernel's layout: every file
+# in them is part of the series, so each must have its manifest line.
+KERNEL_DIRS = ('arch', 'Documentation', 'include', 'lib', 'mm', 'tools/testing')
+
+
+def check_manifest_complete(repo):
+    """Fail if a file in KERNEL_DIRS of REPO has no line in the manifest
+    (it would be left out of the kernel trees and of `make series`)."""
+    listed = {path for path, _ in manifest(repo, 'ours')}
+    for top in KERNEL_DIRS:
+        for root, _, names in os.walk(os.path.join(repo, top)):
+            for name in names:
+                path = os.path.relpath(os.path.join(root, name), repo)
+                if path not in listed:
+                    raise ApplyError(f'{path} is not in tools/gup-harness/series.manifest')
+
+
 def once(text, needle, where):
     count = text.count(needle)
     if count != 1:
@@ -171,6 +188,7 @@ def write_if_changed(path, text):
 
 def desired(repo, upstream, kind, patches=None):
     """Map every path the series sets in the tree to its content."""
+    check_manifest_complete(repo)
     files = dict(manifest(repo, kind, patches))
     want = {}
     for path in files:
