@@ -11,7 +11,7 @@ if [ ${#pkgs[@]} -eq 0 ]; then
 	      rsync busybox-static ccache git gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	      gcc-i686-linux-gnu libc6-dev-i386-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	      gcc-powerpc64-linux-gnu
-	      liburing-dev libnuma-dev libcap-dev sparse)
+	      liburing-dev libnuma-dev libcap-dev sparse libibverbs-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,8 +6,9 @@
 #
 # Contents: /init (tools/gup-harness/init.c), busybox-static where the
 # host has it for ARCH, every program of our client test folder
-# (tools/testing/selftests/gup_clients, statically linked) with its
-# tests.list, then upstream's mm selftests (upstream-selftests.sh) in
+# (tools/testing/selftests/gup_clients, statically linked; one with a
+# "// ARCH:" line for the architectures it names only) with the lines of
+# its tests.list whose program was built, then upstream's mm selftests (upstream-selftests.sh) in
 # /tests/vm with upstream-selftests.list, both lists making /tests/list.
 # Output: OUTDIR/initramfs.cpio.gz.
 set -euo pipefail
@@ -47,11 +48,25 @@ build "$here/init.c" "$bin/init"
 cp "$bin/init" "$root/init"
 for src in "$clients"/*.c; do
 	name=$(basename "$src" .c)
+	# "// ARCH: x86_64 ...": built for those architectures only (the host
+	# has the program's libraries for them alone).
+	only=$(sed -n 's|^// ARCH: ||p' "$src")
+	if [ -n "$only" ] && ! grep -qw -- "$arch" <<<"$only"; then
+		continue
+	fi
 	libs=$(sed -n 's|^// LIBS: ||p' "$src")
 	build "$src" "$bin/$name" $libs
 	cp "$bin/$name" "$root/tests/$name"
 done
-cp "$clients/tests.list" "$root/tests/list"
+# The list keeps the lines whose program was built.
+while IFS= read -r line; do
+	prog=$(cut -f3 <<<"$line")
+	case $line in
+	'#'* | '') ;;
+	*) [ -f "$root/tests/${prog%% *}" ] || continue ;;
+	esac
+	printf '%s\n' "$line"
+done < "$clients/tests.list" > "$root/tests/list"
 # Then upstream's own mm selftests, built from the pristine tree.  x86_64
 # runs the whole list.  Elsewhere upstream-selftests.sh builds only the
 # programs that drive GUP (the host has no static libcap or libnuma for
