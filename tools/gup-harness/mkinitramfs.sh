@@ -8,8 +8,9 @@
 # host has it for ARCH, every program of our client test folder
 # (tools/testing/selftests/gup_clients, statically linked; one with a
 # "// ARCH:" line for the architectures it names only) with the lines of
-# its tests.list whose program was built, then upstream's mm selftests (upstream-selftests.sh) in
-# /tests/vm with upstream-selftests.list, both lists making /tests/list.
+# its tests.list whose program was built, then upstream's mm selftests
+# (upstream-selftests.sh) in /tests/vm with upstream-selftests.list, both
+# lists making /tests/list.
 # Output: OUTDIR/initramfs.cpio.gz.
 set -euo pipefail
 arch=$1 out=$2
