@@ -1327,6 +1327,8 @@ static void gupf_test_top(struct kunit *test)
 	struct gupf_range *r;
 	unsigned long addr;
 
+	/* Says how many page table levels are in use (x86_64: 4 or 5). */
+	kunit_info(test, "user address space ends at %#lx", TASK_SIZE);
 	addr = kunit_user_mmap(test, NULL, want, n * PAGE_SIZE,
 			       PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_FIXED_NOREPLACE, 0);
