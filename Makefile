@@ -7,6 +7,9 @@
 #   make run             install, unpack, apply, build, boot, KUnit results
 #   make check           everything: lint, KUnit and userspace tests
 #   make check-pristine  the same tests on the pristine kernel (plus tests)
+#   make coverage        make check's x86_64 boot on a kernel with gcov in
+#                        our objects; line and branch coverage of our files
+#                        in build/coverage
 #   make arm64           build and test our kernel for arm64 (4, 3 and 2
 #                        levels, the last with 64K pages)
 #   make i386            build and test our kernel for 32-bit x86 (2 levels,
@@ -34,9 +37,9 @@
 
 H := tools/gup-harness/harness.sh
 
-.PHONY: run check check-pristine arm64 i386 arm powerpc s390 mips riscv build lint series bench bench-count clean distclean
+.PHONY: run check check-pristine coverage arm64 i386 arm powerpc s390 mips riscv build lint series bench bench-count clean distclean
 
-run check check-pristine arm64 i386 arm powerpc s390 mips riscv build lint series bench bench-count:
+run check check-pristine coverage arm64 i386 arm powerpc s390 mips riscv build lint series bench bench-count:
 	@$(H) $@
 
 clean:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The driver behind the top-level Makefile.
 #
-# usage: harness.sh run|check|check-pristine|arm64|i386|arm|powerpc|s390|mips|riscv|build|lint|series|bench|bench-count
+# usage: harness.sh run|check|check-pristine|coverage|arm64|i386|arm|powerpc|s390|mips|riscv|build|lint|series|bench|bench-count
 #
 # Stages report "RESULT LABEL PASSED FAILED" lines into $results; a stage
 # that cannot run at all (build error, missing package) counts as one
@@ -37,19 +37,33 @@ prepare() {
 		--tree "$src/base" --kind base || return 1
 }
 
+# The objects our C files build into (apply.py splices
+# memory_insert_page.c into memory.c), for gcov in the coverage kernel.
+gcov_objects="gup.o gup_fast.o memory.o"
+
 # kernel KIND ARCH PROFILE [VARIANT]: build $src/KIND for ARCH with
-# PROFILE's config (and configs/ARCH-VARIANT.config) into $kout.
+# PROFILE's config (and configs/ARCH-VARIANT.config) into $kout.  The
+# coverage profile is the debug one plus configs/coverage.config, with
+# gcov counters in $gcov_objects.
 kernel() {
-	local kind=$1 arch=$2 profile=$3 variant=${4:-} extra=()
+	local kind=$1 arch=$2 profile=$3 variant=${4:-} extra=() frags o vars=
 	local out=$build/out/$kind-${arch/x86_64/x86}${variant:+-$variant}
 	[ "$profile" = debug ] || out=$out-$profile
 	kout=$out
+	frags=("$configs/$profile.config")
+	if [ "$profile" = coverage ]; then
+		frags=("$configs/debug.config" "$configs/coverage.config")
+		# the directory test: arch/x86/boot has a memory.o too
+		for o in $gcov_objects; do
+			vars+="GCOV_PROFILE_$o=\$(if \$(filter mm,\$(obj)),y)"$'\n'
+		done
+	fi
 	extra=("$configs/$arch.config")
 	[ -z "$variant" ] || extra+=("$configs/$arch-$variant.config")
 	say "build $kind kernel ($arch, $profile config) in ${out#$repo/}"
 	mkdir -p "$out"
-	"$here/kbuild.sh" "$src/$kind" "$out" "$arch" "$configs/common.config" \
-		"$configs/$profile.config" "${extra[@]}" > "$out.log" 2>&1 || {
+	KBUILD_MAKEVARS=$vars "$here/kbuild.sh" "$src/$kind" "$out" "$arch" \
+		"$configs/common.config" "${frags[@]}" "${extra[@]}" > "$out.log" 2>&1 || {
 		tail -n 30 "$out.log" | sed 's/^/  | /'
 		return 1
 	}
@@ -95,6 +109,32 @@ four_level() {
 	python3 "$here/boot.py" --arch x86_64 --kernel "$image" --initrd "$root.cpio.gz" \
 		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
 		--suite "$SUITE" --append no5lvl --clean-log | tee -a "$results/current" | grep -v '^RESULT'
+}
+
+# coverage: the x86_64 debug kernel with gcov counters in our objects,
+# booted with every test and then gcov_dump.c, which copies the counters
+# out through the console; coverage.py turns them into per-line counts of
+# our files in build/coverage.
+coverage() {
+	local label=ours-x86-coverage out image root
+	kernel ours x86_64 coverage || { fail_stage "$label" "kernel build failed (see $build/out/$label.log)"; return 1; }
+	out=$kout root=$kout/initramfs
+	image=$(sed -n 's/^kbuild: //p' "$out.log" | tail -n 1)
+	if ! "$here/mkinitramfs.sh" x86_64 "$out" > "$out/initramfs.log" 2>&1 ||
+	   ! gcc -static -O2 -Wall -Werror -o "$root/tests/gcov_dump" "$here/gcov_dump.c"; then
+		fail_stage "$label" "initramfs build failed (see $out/initramfs.log)"
+		return 1
+	fi
+	printf 'gcov-dump\t300\t./gcov_dump\n' >> "$root/tests/list"
+	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initramfs.cpio.gz"
+	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, userspace tests, gcov_dump"
+	python3 "$here/boot.py" --arch x86_64 --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
+		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
+		--suite "$SUITE" --clean-log | tee -a "$results/current" | grep -v '^RESULT'
+	say "line and branch coverage of our files (annotated in build/coverage)"
+	python3 "$here/coverage.py" --console "$build/out/$label.console" --objdir "$out" \
+		--tree "$src/ours" --repo "$repo" --out "$build/coverage" | sed 's/^/  /' ||
+		fail_stage coverage "coverage.py found no counters"
 }
 
 lint() {
@@ -249,6 +289,10 @@ check)
 	compile_only i386
 	echo "check took $(( $(date +%s) - start )) s"
 	total ;;
+coverage)
+	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
+	coverage
+	total ;;
 check-pristine)
 	prepare || { fail_stage setup "could not prepare the trees"; total; exit 1; }
 	boot base x86_64
@@ -276,6 +320,6 @@ series)
 	prepare && python3 "$here/series.py" --repo "$repo" --upstream "$src/upstream" \
 		--out "$build/series" ;;
 *)
-	echo "harness: unknown command '${1:-}' (run, check, check-pristine, arm64, i386, arm, powerpc, s390, mips, riscv, build, lint, series, bench, bench-count)" >&2
+	echo "harness: unknown command '${1:-}' (run, check, check-pristine, coverage, arm64, i386, arm, powerpc, s390, mips, riscv, build, lint, series, bench, bench-count)" >&2
 	exit 2 ;;
 esac

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Configure and build one kernel out of tree.
 #
-# usage: [KBUILD_TARGETS="mm/gup.o ..."] kbuild.sh TREE OUT ARCH FRAGMENT...
+# usage: [KBUILD_TARGETS="mm/gup.o ..."] [KBUILD_MAKEVARS="V=x ..."]
+#        kbuild.sh TREE OUT ARCH FRAGMENT...
 #
 # KBUILD_TARGETS builds those targets instead of the boot image, each one
-# tried even when another fails (make -k).
+# tried even when another fails (make -k).  KBUILD_MAKEVARS, one
+# assignment a line, go to every make (the coverage kernel's gcov flags).
 # The .config is alldefconfig plus the fragments, regenerated every time
 # (kbuild rebuilds only objects whose options changed).  Every line of the
 # fragments must hold in the result, or the build stops naming the option:
@@ -38,8 +40,12 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd "$here/../.." && pwd)}
 mk() {
 	flock "$lock" make -s -C "$tree" O="$(cd "$out" && pwd)" ARCH=$karch \
 		CROSS_COMPILE=$cross CC="ccache ${cross}gcc" HOSTCC="ccache gcc" \
-		-j"$(nproc)" "$@"
+		-j"$(nproc)" "${makevars[@]}" "$@"
 }
+makevars=()
+[ -z "${KBUILD_MAKEVARS:-}" ] ||
+	mapfile -t makevars < <(grep -v "^$" <<<"$KBUILD_MAKEVARS")
+
 mk KCONFIG_ALLCONFIG="$(cd "$out" && pwd)/fragment.config" alldefconfig >/dev/null
 "$here/kconfig-check" "$out/fragment.config" "$out/.config"
 if [ -n "${KBUILD_TARGETS:-}" ]; then
