@@ -1340,6 +1340,18 @@ static void gupf_test_top(struct kunit *test)
 	gupf_check_all(test, r, FOLL_WRITE, n, n);
 }
 
+/* Two pages from @addr wrap around the top: every call returns 0. */
+static void gupf_expect_wrap_refused(struct kunit *test, unsigned long addr)
+{
+	struct page *pages[2] = { NULL, NULL };
+
+	KUNIT_EXPECT_EQ(test, get_user_pages_fast(addr, 2, 0, pages), 0);
+	KUNIT_EXPECT_EQ(test, pin_user_pages_fast(addr, 2, 0, pages), 0);
+	KUNIT_EXPECT_EQ(test, get_user_pages_fast_only(addr, 2, 0, pages), 0);
+	KUNIT_EXPECT_EQ(test, pin_user_pages_fast_only(addr, 2, 0, pages), 0);
+	KUNIT_EXPECT_PTR_EQ(test, pages[0], NULL);
+}
+
 /*
  * Negative page counts take nothing and return 0, and so does a count whose
  * size in bytes a long cannot hold (32-bit); a range running past the end
@@ -1389,6 +1401,9 @@ static void gupf_test_bad_range(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, top->present, 0L);
 	gupf_check_all(test, top, 0,
 		       TASK_SIZE + PAGE_SIZE < TASK_SIZE ? 0 : -EFAULT, 0);
+
+	/* And so is a range from the last page below 2^BITS_PER_LONG. */
+	gupf_expect_wrap_refused(test, -PAGE_SIZE);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -33,6 +33,7 @@
 #include <linux/page-isolation.h>
 #include <linux/pagemap.h>
 #include <linux/pagewalk.h>
+#include <linux/pfn_t.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -748,6 +749,158 @@ static void gup_test_pfnmap(struct kunit *test)
 	gup_test_expect_refused(test, addr, FOLL_WRITE, -EFAULT);
 }
 
+/*
+ * A VM_MIXEDMAP file whose fault inserts the pfn of a kernel page with
+ * vmf_insert_mixed(), as drivers do: a special PTE, no struct page for
+ * GUP to hand out.
+ */
+static vm_fault_t gup_test_mixed_fault(struct vm_fault *vmf)
+{
+	struct page *page = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_mixed(vmf->vma, vmf->address,
+				pfn_to_pfn_t(page_to_pfn(page)));
+}
+
+static const struct vm_operations_struct gup_test_mixed_vm_ops = {
+	.fault		= gup_test_mixed_fault,
+};
+
+static int gup_test_mixed_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_flags |= VM_MIXEDMAP;
+	vma->vm_ops = &gup_test_mixed_vm_ops;
+	return 0;
+}
+
+static const struct file_operations gup_test_mixed_fops = {
+	.mmap		= gup_test_mixed_mmap,
+	.release	= gup_test_pfnmap_release,
+};
+
+/* Whether the PTE mapping @addr in the test's mm is dirty. */
+static bool gup_test_pte_dirty(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	bool dirty = false;
+	spinlock_t *ptl;	/* follow_pte() hands it back held */
+	pte_t *ptep;
+
+	mmap_read_lock(mm);
+	if (!follow_pte(mm, addr, &ptep, &ptl)) {
+		dirty = pte_dirty(ptep_get(ptep));
+		pte_unmap_unlock(ptep, ptl);
+	}
+	mmap_read_unlock(mm);
+	return dirty;
+}
+
+/* follow_page() at @addr of the test's mm. */
+static struct page *gup_test_follow(unsigned long addr, unsigned int flags)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma)
+		page = follow_page(vma, addr, flags);
+	mmap_read_unlock(mm);
+	return page;
+}
+
+/*
+ * A bare pfn in a VM_MIXEDMAP mapping is there, but there is no page to
+ * return: calls asking for pages get -EEXIST (the slow and the fast
+ * entry points alike), follow_page() ERR_PTR(-EEXIST), and nothing holds
+ * the page after them.  Populating the range needs no page and succeeds.
+ * FOLL_TOUCH (which get_user_pages() adds, pin_user_pages() not) still
+ * marks the entry, dirty for FOLL_WRITE.
+ */
+static void gup_test_mixedmap_pfn(struct kunit *test)
+{
+	struct gupk_refs *get = gupk_refs(test, 1, false);
+	struct gupk_refs *pin = gupk_refs(test, 1, true);
+	struct mm_struct *mm = current->mm;
+	struct page *page, *found;
+	unsigned long addr;
+	struct file *file;
+	int ref0;
+
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
+		kunit_skip(test, "vmf_insert_mixed() maps the struct page here");
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	gup_test_set_page_word(page, gupk_tag(86, 0));
+	/* From here on the file's release frees the page. */
+	file = kunit_user_ops_file(test, &gup_test_mixed_fops, page);
+	if (IS_ERR(file))
+		__free_page(page);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gupk_map_file(test, file, 1, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+	ref0 = page_ref_count(page);
+
+	KUNIT_EXPECT_EQ(test, do_madvise(mm, addr, PAGE_SIZE,
+					 MADV_POPULATE_READ), 0);
+	KUNIT_EXPECT_EQ(test, gup_test_user_word(test, addr), gupk_tag(86, 0));
+	KUNIT_EXPECT_FALSE(test, gup_test_pte_dirty(addr));
+	KUNIT_EXPECT_EQ(test, gup_test_grab(pin, addr, 1, FOLL_WRITE), -EEXIST);
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, 0), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, gup_test_pte_dirty(addr));
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1, FOLL_WRITE), -EEXIST);
+	KUNIT_EXPECT_TRUE(test, gup_test_pte_dirty(addr));
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(get, addr, 1, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, gup_test_grab_fast(pin, addr, 1, 0), -EEXIST);
+	found = gup_test_follow(addr, FOLL_GET);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(found), -EEXIST);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), ref0);
+}
+
+/*
+ * follow_page() on hugetlb memory gives the subpage at the address, with
+ * a FOLL_GET reference on its huge page; where no huge page was faulted
+ * in it gives NULL and faults nothing in.
+ */
+static void gup_test_follow_page_hugetlb(struct kunit *test)
+{
+	unsigned long hsize = kunit_user_hugetlb_size(), addr;
+	struct page *page, *hole;
+	struct folio *folio;
+	struct file *file;
+	int ref0;
+
+	if (!hsize)
+		kunit_skip(test, "no hugetlb support");
+	file = kunit_user_hugetlb_file(test, 2 * hsize);
+	if (PTR_ERR_OR_ZERO(file) == -ENOMEM)
+		kunit_skip(test, "no free huge pages (boot with hugepages=)");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	addr = gupk_map_file(test, file, 2 * hsize >> PAGE_SHIFT,
+			     PROT_READ | PROT_WRITE, MAP_SHARED);
+	gupk_fill(test, addr, 8, 85);
+	KUNIT_ASSERT_NOT_NULL(test, gup_test_mapped(addr));
+	folio = page_folio(gup_test_mapped(addr));
+	ref0 = gupk_refcount(folio);
+
+	page = gup_test_follow(addr + 5 * PAGE_SIZE, FOLL_GET);
+	hole = gup_test_follow(addr + hsize, FOLL_GET);
+	KUNIT_EXPECT_PTR_EQ(test, page, folio_page(folio, 5));
+	KUNIT_EXPECT_PTR_EQ(test, hole, NULL);
+	if (!IS_ERR_OR_NULL(page)) {
+		KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0 + 1);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), gupk_tag(85, 5));
+		put_page(page);
+	}
+	if (!IS_ERR_OR_NULL(hole))
+		put_page(hole);
+	KUNIT_EXPECT_EQ(test, gupk_refcount(folio), ref0);
+	gup_test_expect_present(test, addr + hsize, hsize >> PAGE_SHIFT, 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Write permission, FOLL_FORCE and COW                                   */
 /* ---------------------------------------------------------------------- */
@@ -1024,6 +1177,492 @@ static void gup_test_nowait(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, get->pages[i],
 				    gup_test_mapped(addr + i * PAGE_SIZE));
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Faults that let go of mmap_lock                                        */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A file whose ->fault gives up mmap_lock the first time each page is
+ * faulted, if the caller allows it (FAULT_FLAG_ALLOW_RETRY without
+ * FAULT_FLAG_TRIED), as a page cache fault that must wait for a read
+ * does; once waited for, the page is ready.  In RETRY mode it maps
+ * nothing and returns VM_FAULT_RETRY; in COMPLETED mode it maps the page
+ * itself and returns VM_FAULT_COMPLETED.  Told not to wait
+ * (FAULT_FLAG_RETRY_NOWAIT), it returns VM_FAULT_RETRY with the lock
+ * still held.  Otherwise it hands back page pgoff of its own set.
+ *
+ * Only the first page of a fault is "ready" after the wait: callers that
+ * retry without FAULT_FLAG_TRIED (populate does) progress by that alone.
+ */
+enum gup_test_drop_mode {
+	GUP_TEST_DROP_RETRY,
+	GUP_TEST_DROP_COMPLETED,
+};
+
+struct gup_test_dropper {
+	enum gup_test_drop_mode mode;
+	struct page *pages[GUP_TEST_PAGES];
+	unsigned long waited;	/* bit i: page i was waited for */
+	atomic_t faults;	/* ->fault calls */
+	atomic_t tried;		/* ... with FAULT_FLAG_TRIED */
+	atomic_t dropped;	/* ... that let go of mmap_lock */
+	atomic_t declined;	/* ... that would have but for RETRY_NOWAIT */
+};
+
+/* COMPLETED mode: map @page here, then let go of mmap_lock. */
+static vm_fault_t gup_test_drop_completed(struct vm_fault *vmf,
+					  struct page *page)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	vm_fault_t ret;
+
+	lock_page(page);
+	ret = finish_fault(vmf);
+	unlock_page(page);
+	/* On success the new PTE owns the reference, as after ->fault. */
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		put_page(page);
+	mmap_read_unlock(mm);
+	return ret | VM_FAULT_NOPAGE | VM_FAULT_COMPLETED;
+}
+
+static vm_fault_t gup_test_drop_fault(struct vm_fault *vmf)
+{
+	struct gup_test_dropper *d = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff >= GUP_TEST_PAGES)
+		return VM_FAULT_SIGBUS;
+	atomic_inc(&d->faults);
+	if (vmf->flags & FAULT_FLAG_TRIED)
+		atomic_inc(&d->tried);
+	page = d->pages[vmf->pgoff];
+	if (fault_flag_allow_retry_first(vmf->flags) &&
+	    !test_bit(vmf->pgoff, &d->waited)) {
+		if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+			atomic_inc(&d->declined);
+			return VM_FAULT_RETRY;
+		}
+		set_bit(vmf->pgoff, &d->waited);
+		atomic_inc(&d->dropped);
+		if (d->mode == GUP_TEST_DROP_COMPLETED) {
+			get_page(page);
+			vmf->page = page;
+			return gup_test_drop_completed(vmf, page);
+		}
+		mmap_read_unlock(vmf->vma->vm_mm);
+		return VM_FAULT_RETRY;
+	}
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct gup_test_drop_vm_ops = {
+	.fault		= gup_test_drop_fault,
+};
+
+static int gup_test_drop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &gup_test_drop_vm_ops;
+	return 0;
+}
+
+static void gup_test_dropper_free(struct gup_test_dropper *d)
+{
+	int i;
+
+	for (i = 0; i < GUP_TEST_PAGES; i++)
+		if (d->pages[i])
+			put_page(d->pages[i]);
+	kfree(d);
+}
+
+static int gup_test_drop_release(struct inode *inode, struct file *file)
+{
+	gup_test_dropper_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gup_test_drop_fops = {
+	.mmap		= gup_test_drop_mmap,
+	.release	= gup_test_drop_release,
+};
+
+/*
+ * GUP_TEST_PAGES pages of a new dropper file, page i starting with
+ * tag(@seed, i), mapped MAP_SHARED | @flags at *@addr.
+ */
+static struct gup_test_dropper *
+gup_test_map_dropper(struct kunit *test, enum gup_test_drop_mode mode,
+		     unsigned int seed, unsigned long flags,
+		     unsigned long *addr)
+{
+	struct gup_test_dropper *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct file *file;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->mode = mode;
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		d->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (d->pages[i])
+			gup_test_set_page_word(d->pages[i], gupk_tag(seed, i));
+	}
+	/* From here on the file's release frees the pages. */
+	file = kunit_user_ops_file(test, &gup_test_drop_fops, d);
+	if (IS_ERR(file))
+		gup_test_dropper_free(d);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	for (i = 0; i < GUP_TEST_PAGES; i++)
+		KUNIT_ASSERT_NOT_NULL(test, d->pages[i]);
+	*addr = gupk_map_file(test, file, GUP_TEST_PAGES,
+			      PROT_READ | PROT_WRITE, MAP_SHARED | flags);
+	return d;
+}
+
+/*
+ * The dropper's pages are what @refs took (@nr of them from the first)
+ * and what the page tables map; each holds its tag, one reference for
+ * the dropper, one for its PTE and one FOLL_GET reference or one pin.
+ */
+static void gup_test_expect_dropper_refs(struct kunit *test,
+					 struct gup_test_dropper *d,
+					 unsigned long addr,
+					 struct gupk_refs *refs,
+					 unsigned int seed)
+{
+	int unit = refs->pinned ? GUP_PIN_COUNTING_BIAS : 1;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, refs->nr, (long)GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		struct page *page = d->pages[i];
+
+		KUNIT_EXPECT_PTR_EQ(test, refs->pages[i], page);
+		KUNIT_EXPECT_PTR_EQ(test, gup_test_mapped(addr + i * PAGE_SIZE),
+				    page);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(page), gupk_tag(seed, i));
+		KUNIT_EXPECT_EQ(test, page_ref_count(page), 2 + unit);
+		KUNIT_EXPECT_EQ(test, page_maybe_dma_pinned(page),
+				refs->pinned);
+	}
+	gupk_drop(refs);
+	for (i = 0; i < GUP_TEST_PAGES; i++)
+		KUNIT_EXPECT_EQ(test, page_ref_count(d->pages[i]), 2);
+}
+
+/*
+ * The remote variants with @locked, on a dropper in @mode: every page's
+ * first fault gives up the lock, GUP takes it again and goes on, and the
+ * call returns every page with *locked 0 and the lock released (the
+ * caller's critical section was broken).
+ */
+static void gup_test_remote_dropped(struct kunit *test,
+				    enum gup_test_drop_mode mode, bool pinned)
+{
+	unsigned int seed = 60 + 2 * mode + pinned;
+	struct gupk_refs *refs = gupk_refs(test, GUP_TEST_PAGES, pinned);
+	struct mm_struct *mm = current->mm;
+	struct gup_test_dropper *d;
+	unsigned long addr;
+	int locked = 1;
+	bool held;
+	long ret;
+
+	d = gup_test_map_dropper(test, mode, seed, 0, &addr);
+	mmap_read_lock(mm);
+	if (pinned)
+		ret = pin_user_pages_remote(mm, addr, GUP_TEST_PAGES, FOLL_WRITE,
+					    refs->pages, NULL, &locked);
+	else
+		ret = get_user_pages_remote(mm, addr, GUP_TEST_PAGES, FOLL_WRITE,
+					    refs->pages, NULL, &locked);
+	gupk_took(refs, ret);
+	held = rwsem_is_locked(&mm->mmap_lock);
+	if (locked)
+		mmap_read_unlock(mm);
+
+	KUNIT_EXPECT_EQ(test, ret, GUP_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, locked, 0);
+	KUNIT_EXPECT_FALSE(test, held);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->dropped), GUP_TEST_PAGES);
+	/* A RETRY is faulted again with FAULT_FLAG_TRIED; a COMPLETED not. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->tried),
+			mode == GUP_TEST_DROP_RETRY ? GUP_TEST_PAGES : 0);
+	gup_test_expect_dropper_refs(test, d, addr, refs, seed);
+}
+
+/* Faults returning VM_FAULT_RETRY under get/pin_user_pages_remote(). */
+static void gup_test_fault_retry(struct kunit *test)
+{
+	gup_test_remote_dropped(test, GUP_TEST_DROP_RETRY, false);
+	gup_test_remote_dropped(test, GUP_TEST_DROP_RETRY, true);
+}
+
+/* Faults returning VM_FAULT_COMPLETED under the same calls. */
+static void gup_test_fault_completed(struct kunit *test)
+{
+	gup_test_remote_dropped(test, GUP_TEST_DROP_COMPLETED, false);
+	gup_test_remote_dropped(test, GUP_TEST_DROP_COMPLETED, true);
+}
+
+/*
+ * The entry points that take mmap_lock themselves (the _unlocked and
+ * _fast ones, falling back to the locked walk here) allow the fault to
+ * give it up and return every page; plain get_user_pages() and
+ * pin_user_pages() (no @locked) never let the fault give it up.
+ */
+static void gup_test_fault_retry_unlocked(struct kunit *test)
+{
+	struct mm_struct *mm = current->mm;
+	struct gup_test_dropper *d;
+	struct gupk_refs *refs;
+	unsigned long addr;
+	int call, seed;
+	long ret;
+
+	for (call = 0; call < 6; call++) {
+		seed = 70 + call;
+		refs = gupk_refs(test, GUP_TEST_PAGES, call & 1);
+		d = gup_test_map_dropper(test, GUP_TEST_DROP_RETRY, seed, 0,
+					 &addr);
+		switch (call) {
+		case 0:
+			ret = get_user_pages_unlocked(addr, GUP_TEST_PAGES,
+						      refs->pages, FOLL_WRITE);
+			break;
+		case 1:
+			ret = pin_user_pages_unlocked(addr, GUP_TEST_PAGES,
+						      refs->pages, FOLL_WRITE);
+			break;
+		case 2:
+		case 3:
+			ret = gup_test_grab_fast(refs, addr, GUP_TEST_PAGES,
+						 FOLL_WRITE);
+			break;
+		default:
+			ret = gup_test_grab(refs, addr, GUP_TEST_PAGES,
+					    FOLL_WRITE);
+			break;
+		}
+		gupk_took(refs, ret);
+		KUNIT_EXPECT_EQ_MSG(test, ret, GUP_TEST_PAGES, "call %d", call);
+		KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&mm->mmap_lock));
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&d->dropped),
+				    call < 4 ? GUP_TEST_PAGES : 0, "call %d",
+				    call);
+		KUNIT_EXPECT_EQ(test, atomic_read(&d->faults),
+				(call < 4 ? 2 : 1) * GUP_TEST_PAGES);
+		gup_test_expect_dropper_refs(test, d, addr, refs, seed);
+	}
+}
+
+/*
+ * FOLL_NOWAIT with @locked: the fault would wait, so it declines without
+ * giving up the lock, and the call returns the 0 pages it had with
+ * *locked still 1.
+ */
+static void gup_test_fault_retry_nowait(struct kunit *test)
+{
+	struct gupk_refs *get = gupk_refs(test, GUP_TEST_PAGES, false);
+	struct mm_struct *mm = current->mm;
+	struct gup_test_dropper *d;
+	unsigned long addr;
+	int locked = 1;
+	bool held;
+	long ret;
+
+	d = gup_test_map_dropper(test, GUP_TEST_DROP_RETRY, 77, 0, &addr);
+	mmap_read_lock(mm);
+	ret = gupk_took(get, get_user_pages_remote(mm, addr, GUP_TEST_PAGES,
+						   FOLL_NOWAIT, get->pages,
+						   NULL, &locked));
+	held = rwsem_is_locked(&mm->mmap_lock);
+	if (locked)
+		mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, locked, 1);
+	KUNIT_EXPECT_TRUE(test, held);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->declined), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->dropped), 0);
+	gup_test_expect_present(test, addr, GUP_TEST_PAGES, 0);
+}
+
+/*
+ * Populating (MAP_POPULATE, MADV_POPULATE_READ and _WRITE) lets the fault
+ * give up mmap_lock and still maps every page.
+ */
+static void gup_test_fault_retry_populate(struct kunit *test)
+{
+	unsigned long len = GUP_TEST_PAGES * PAGE_SIZE, addr;
+	struct mm_struct *mm = current->mm;
+	struct gup_test_dropper *d;
+	int i, advice;
+
+	d = gup_test_map_dropper(test, GUP_TEST_DROP_RETRY, 78, MAP_POPULATE,
+				 &addr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->dropped), GUP_TEST_PAGES);
+	gup_test_expect_present(test, addr, GUP_TEST_PAGES, GUP_TEST_PAGES);
+
+	for (i = 0; i < 2; i++) {
+		advice = i ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+		d = gup_test_map_dropper(test, GUP_TEST_DROP_RETRY, 79 + i, 0,
+					 &addr);
+		KUNIT_EXPECT_EQ(test, do_madvise(mm, addr, len, advice), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&d->dropped), GUP_TEST_PAGES);
+		gup_test_expect_present(test, addr, GUP_TEST_PAGES,
+					GUP_TEST_PAGES);
+	}
+}
+
+/*
+ * fixup_user_fault() with @unlocked lets the fault give up mmap_lock,
+ * takes it again, says so in *@unlocked and returns 0 with the page
+ * mapped; fault_in_safe_writeable() over a range of such faults returns 0
+ * and leaves the contents alone.
+ */
+static void gup_test_fixup_user_fault_dropped(struct kunit *test)
+{
+	struct mm_struct *mm = current->mm;
+	struct gup_test_dropper *d;
+	unsigned long addr;
+	bool unlocked, held;
+	int mode, ret, i;
+
+	for (mode = GUP_TEST_DROP_RETRY; mode <= GUP_TEST_DROP_COMPLETED;
+	     mode++) {
+		d = gup_test_map_dropper(test, mode, 81 + mode, 0, &addr);
+		unlocked = false;
+		mmap_read_lock(mm);
+		ret = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, &unlocked);
+		held = rwsem_is_locked(&mm->mmap_lock);
+		mmap_read_unlock(mm);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		KUNIT_EXPECT_TRUE(test, unlocked);
+		KUNIT_EXPECT_TRUE(test, held);
+		KUNIT_EXPECT_EQ(test, atomic_read(&d->dropped), 1);
+		KUNIT_EXPECT_PTR_EQ(test, gup_test_mapped(addr), d->pages[0]);
+	}
+
+	d = gup_test_map_dropper(test, GUP_TEST_DROP_RETRY, 83, 0, &addr);
+	KUNIT_EXPECT_EQ(test, fault_in_safe_writeable((char __user *)addr + 8,
+						      GUP_TEST_PAGES * PAGE_SIZE - 8),
+			0);
+	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&mm->mmap_lock));
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->dropped), GUP_TEST_PAGES);
+	for (i = 0; i < GUP_TEST_PAGES; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, gup_test_mapped(addr + i * PAGE_SIZE),
+				    d->pages[i]);
+		KUNIT_EXPECT_EQ(test, gupk_page_word(d->pages[i]),
+				gupk_tag(83, i));
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* fault_in_*(): user ranges made ready for a copy                        */
+/* ---------------------------------------------------------------------- */
+
+enum gup_test_fault_in_kind {
+	GUP_TEST_IN_WRITEABLE,
+	GUP_TEST_IN_SUBPAGE,
+	GUP_TEST_IN_SAFE,
+	GUP_TEST_IN_READABLE,
+};
+
+static size_t gup_test_fault_in_call(int kind, unsigned long addr,
+				     size_t size)
+{
+	char __user *uaddr = (char __user *)addr;
+
+	switch (kind) {
+	case GUP_TEST_IN_WRITEABLE:
+		return fault_in_writeable(uaddr, size);
+	case GUP_TEST_IN_SUBPAGE:
+		return fault_in_subpage_writeable(uaddr, size);
+	case GUP_TEST_IN_SAFE:
+		return fault_in_safe_writeable(uaddr, size);
+	default:
+		return fault_in_readable(uaddr, size);
+	}
+}
+
+/*
+ * Each helper returns the number of bytes it could not make ready,
+ * counted from the page where it stopped, as copy_to_user() counts: 0
+ * for a range it could fault in whole (its pages then present), all of
+ * it for one it cannot use at all (read-only memory for the writeable
+ * helpers, a kernel address), the part from a hole on for a range that
+ * runs into one, and 0 for an empty range.
+ */
+static void gup_test_fault_in(struct kunit *test)
+{
+	const size_t in = 100, size = 4 * PAGE_SIZE - in;
+	unsigned long rw, ro, holed, kaddr = (unsigned long)test;
+	size_t left;
+	int kind;
+
+	for (kind = GUP_TEST_IN_WRITEABLE; kind <= GUP_TEST_IN_READABLE;
+	     kind++) {
+		bool writeable = kind != GUP_TEST_IN_READABLE;
+
+		rw = gupk_anon(test, 4, PROT_READ | PROT_WRITE, 0);
+		ro = gupk_anon(test, 4, PROT_READ, 0);
+		holed = gupk_anon(test, 4, PROT_READ | PROT_WRITE, 0);
+		KUNIT_ASSERT_EQ(test, vm_munmap(holed + 2 * PAGE_SIZE,
+						PAGE_SIZE), 0);
+
+		left = gup_test_fault_in_call(kind, rw + in, size);
+		KUNIT_EXPECT_EQ_MSG(test, left, 0, "kind %d", kind);
+		gup_test_expect_present(test, rw, 4, 4);
+
+		left = gup_test_fault_in_call(kind, ro + in, size);
+		KUNIT_EXPECT_EQ_MSG(test, left, writeable ? size : 0,
+				    "kind %d", kind);
+		gup_test_expect_present(test, ro, 4, writeable ? 0 : 4);
+
+		left = gup_test_fault_in_call(kind, holed + in, size);
+		KUNIT_EXPECT_EQ_MSG(test, left, 2 * PAGE_SIZE, "kind %d", kind);
+		gup_test_expect_present(test, holed, 2, 2);
+
+		KUNIT_EXPECT_EQ(test, gup_test_fault_in_call(kind, kaddr, 64),
+				64);
+		KUNIT_EXPECT_EQ(test, gup_test_fault_in_call(kind, rw, 0), 0);
+	}
+}
+
+/*
+ * On a shared file, fault_in_writeable() makes a page present and
+ * writable by storing a zero byte in it; fault_in_safe_writeable()
+ * makes it so without a store, and the data stays.
+ */
+static void gup_test_fault_in_shmem(struct kunit *test)
+{
+	struct file *file = gup_test_shmem_filled(test, 2, 84);
+	struct gupk_refs *get = gupk_refs(test, 2, false);
+	u8 bytes[2] = { 0xff, 0xff };
+	unsigned long addr;
+
+	gup_test_write_file_word(test, file, 0, 0x1111111111111111ULL);
+	addr = gupk_map_file(test, file, 2, PROT_READ | PROT_WRITE,
+			     MAP_SHARED);
+
+	KUNIT_EXPECT_EQ(test, fault_in_writeable((char __user *)addr, 1), 0);
+	KUNIT_EXPECT_EQ(test, copy_from_user(bytes, (u8 __user *)addr, 2), 0);
+	KUNIT_EXPECT_EQ(test, bytes[0], 0);
+	KUNIT_EXPECT_EQ(test, bytes[1], 0x11);
+
+	addr += PAGE_SIZE;
+	gup_test_expect_present(test, addr, 1, 0);
+	KUNIT_EXPECT_EQ(test, fault_in_safe_writeable((char __user *)addr,
+						      PAGE_SIZE), 0);
+	/* Present and writable: FOLL_NOFAULT | FOLL_WRITE takes it. */
+	KUNIT_EXPECT_EQ(test, gup_test_grab(get, addr, 1,
+					    FOLL_WRITE | FOLL_NOFAULT), 1);
+	KUNIT_EXPECT_EQ(test, gup_test_file_word(test, file, PAGE_SIZE),
+			gupk_tag(84, 1));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2641,6 +3280,8 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_fatal_signal_hugetlb),
 	KUNIT_CASE(gup_test_unmapped),
 	KUNIT_CASE(gup_test_pfnmap),
+	KUNIT_CASE(gup_test_mixedmap_pfn),
+	KUNIT_CASE(gup_test_follow_page_hugetlb),
 	KUNIT_CASE(gup_test_write_readonly),
 	KUNIT_CASE(gup_test_force_cow),
 	KUNIT_CASE(gup_test_force_shared),
@@ -2650,6 +3291,14 @@ static struct kunit_case gup_test_cases[] = {
 	KUNIT_CASE(gup_test_unlocked),
 	KUNIT_CASE(gup_test_nofault),
 	KUNIT_CASE(gup_test_nowait),
+	KUNIT_CASE(gup_test_fault_retry),
+	KUNIT_CASE(gup_test_fault_completed),
+	KUNIT_CASE(gup_test_fault_retry_unlocked),
+	KUNIT_CASE(gup_test_fault_retry_nowait),
+	KUNIT_CASE(gup_test_fault_retry_populate),
+	KUNIT_CASE(gup_test_fixup_user_fault_dropped),
+	KUNIT_CASE(gup_test_fault_in),
+	KUNIT_CASE(gup_test_fault_in_shmem),
 	KUNIT_CASE(gup_test_pin_vmstat),
 	KUNIT_CASE(gup_test_zero_page_pin),
 	KUNIT_CASE(gup_test_longterm_movable),
