@@ -780,19 +780,28 @@ static const struct file_operations gup_test_mixed_fops = {
 	.release	= gup_test_pfnmap_release,
 };
 
-/* Whether the PTE mapping @addr in the test's mm is dirty. */
+static int gup_test_note_dirty(pte_t *ptep, unsigned long addr,
+			       unsigned long next, struct mm_walk *walk)
+{
+	bool *dirty = walk->private;
+
+	*dirty = pte_present(ptep_get(ptep)) && pte_dirty(ptep_get(ptep));
+	return 0;
+}
+
+static const struct mm_walk_ops gup_test_dirty_ops = {
+	.pte_entry	= gup_test_note_dirty,
+};
+
+/* Whether a present PTE maps @addr in the test's mm, and is dirty. */
 static bool gup_test_pte_dirty(unsigned long addr)
 {
 	struct mm_struct *mm = current->mm;
 	bool dirty = false;
-	spinlock_t *ptl;	/* follow_pte() hands it back held */
-	pte_t *ptep;
 
 	mmap_read_lock(mm);
-	if (!follow_pte(mm, addr, &ptep, &ptl)) {
-		dirty = pte_dirty(ptep_get(ptep));
-		pte_unmap_unlock(ptep, ptl);
-	}
+	walk_page_range(mm, addr, addr + PAGE_SIZE, &gup_test_dirty_ops,
+			&dirty);
 	mmap_read_unlock(mm);
 	return dirty;
 }
