@@ -3,11 +3,12 @@
 """Line and branch coverage of our kernel files from a coverage guest.
 
 usage: coverage.py --console LOG --objdir OUT --tree TREE --repo REPO --out DIR
+                   FILE=OBJECT...
 
 The guest's last test (gcov_dump.c) prints each .gcda file of the kernel
 on the console.  This writes them back beside their objects in OUT (the
 gcov tree mirrors the object tree's absolute path), runs gcov on the
-objects our C files build into and, for each file, writes DIR/FILE.cov:
+OBJECTS and, for each FILE of ours (relative to REPO), writes DIR/FILE.cov:
 the file's lines, each after its execution count, "#####" for a line that
 never ran, "-" for one without code, and ">" before a branch that was
 never taken.  The summary (DIR/summary.txt, also printed) gives lines,
@@ -19,18 +20,9 @@ import argparse
 import gzip
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
-
-# Our C files that x86_64's debug kernel builds, with their objects.
-FILES = {
-    'mm/gup.c': 'mm/gup.o',
-    'mm/gup_fast.c': 'mm/gup_fast.o',
-    'mm/memory_insert_page.c': 'mm/memory.o',
-}
-
 
 class CoverageError(Exception):
     pass
@@ -72,7 +64,9 @@ def store(dumps, objdir):
 def gcov_json(objdir, obj):
     """gcov's JSON record of OBJ (relative to OBJDIR)."""
     with tempfile.TemporaryDirectory() as tmp:
-        run = subprocess.run(['gcov', '-b', '-j', '-o', os.path.join(objdir, obj),
+        # gcov runs in TMP, where it writes its output: an absolute -o
+        objpath = os.path.abspath(os.path.join(objdir, obj))
+        run = subprocess.run(['gcov', '-b', '-j', '-o', objpath,
                               os.path.splitext(os.path.basename(obj))[0] + '.c'],
                              cwd=tmp, capture_output=True, text=True)
         found = [n for n in os.listdir(tmp) if n.endswith('.gcov.json.gz')]
@@ -115,7 +109,7 @@ def annotate(repo, name, entry, offset):
         # a line can come once per function instance it has code in
         have = lines.setdefault(ours, {'count': 0, 'branches': []})
         have['count'] += ln['count']
-        have['branches'] = have['branches'] + ln['branches']
+        have['branches'].extend(ln['branches'])
     fns = [fn for fn in entry['functions']
            if 1 <= fn['start_line'] - offset <= len(src)]
     out, br_all, br_hit = [], 0, 0
@@ -148,6 +142,7 @@ def main():
     ap = argparse.ArgumentParser()
     for opt in ('--console', '--objdir', '--tree', '--repo', '--out'):
         ap.add_argument(opt, required=True)
+    ap.add_argument('files', nargs='+', metavar='FILE=OBJECT')
     args = ap.parse_args()
     try:
         dumps = read_dumps(args.console)
@@ -155,9 +150,11 @@ def main():
             raise CoverageError(f'no .gcda file of {args.objdir} on the console')
         os.makedirs(args.out, exist_ok=True)
         summary = []
-        for name, obj in FILES.items():
-            offset = splice_offset(args.tree, args.repo) if obj == 'mm/memory.o' else 0
-            spliced = 'mm/memory.c' if obj == 'mm/memory.o' else name
+        for pair in args.files:
+            name, obj = pair.split('=', 1)
+            # a file spliced into another one's object (see apply.py)
+            spliced = os.path.splitext(obj)[0] + '.c'
+            offset = 0 if spliced == name else splice_offset(args.tree, args.repo)
             entry = source_record(gcov_json(args.objdir, obj), spliced)
             listing, counts = annotate(args.repo, name, entry, offset)
             path = os.path.join(args.out, name.replace('/', '_') + '.cov')

@@ -37,25 +37,35 @@ prepare() {
 		--tree "$src/base" --kind base || return 1
 }
 
-# The objects our C files build into (apply.py splices
-# memory_insert_page.c into memory.c), for gcov in the coverage kernel.
-gcov_objects="gup.o gup_fast.o memory.o"
+# The object a C file of ours builds into: apply.py splices
+# memory_insert_page.c into memory.c.
+object_of() {
+	case $1 in
+	mm/memory_insert_page.c) echo mm/memory.o ;;
+	*) echo "${1%.c}.o" ;;
+	esac
+}
+
+# The files make coverage measures: the GUP core and vm_insert_page.
+coverage_files="mm/gup.c mm/gup_fast.c mm/memory_insert_page.c"
 
 # kernel KIND ARCH PROFILE [VARIANT]: build $src/KIND for ARCH with
 # PROFILE's config (and configs/ARCH-VARIANT.config) into $kout.  The
 # coverage profile is the debug one plus configs/coverage.config, with
-# gcov counters in $gcov_objects.
+# gcov counters in the objects of $coverage_files.
 kernel() {
-	local kind=$1 arch=$2 profile=$3 variant=${4:-} extra=() frags o vars=
+	local kind=$1 arch=$2 profile=$3 variant=${4:-} extra=() frags f o vars=
 	local out=$build/out/$kind-${arch/x86_64/x86}${variant:+-$variant}
 	[ "$profile" = debug ] || out=$out-$profile
 	kout=$out
 	frags=("$configs/$profile.config")
 	if [ "$profile" = coverage ]; then
 		frags=("$configs/debug.config" "$configs/coverage.config")
-		# the directory test: arch/x86/boot has a memory.o too
-		for o in $gcov_objects; do
-			vars+="GCOV_PROFILE_$o=\$(if \$(filter mm,\$(obj)),y)"$'\n'
+		# GCOV_PROFILE_<name>.o applies in every directory: test which
+		# (arch/x86/boot has a memory.o too)
+		for f in $coverage_files; do
+			o=$(object_of "$f")
+			vars+="GCOV_PROFILE_${o##*/}=\$(if \$(filter ${o%/*},\$(obj)),y)"$'\n'
 		done
 	fi
 	extra=("$configs/$arch.config")
@@ -67,6 +77,16 @@ kernel() {
 		tail -n 30 "$out.log" | sed 's/^/  | /'
 		return 1
 	}
+}
+
+# guest LABEL ARCH IMAGE INITRD [BOOT.PY ARG...]: boot under QEMU, run the
+# KUnit suites ($SUITE) and the initramfs's tests, report into $results.
+guest() {
+	local label=$1 arch=$2 image=$3 initrd=$4
+	shift 4
+	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$initrd" \
+		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
+		--suite "$SUITE" "$@" | tee -a "$results/current" | grep -v '^RESULT'
 }
 
 # boot KIND ARCH [VARIANT]: build, make the initramfs, boot, collect
@@ -85,9 +105,8 @@ boot() {
 	}
 	image=$(sed -n 's/^kbuild: //p' "$out.log" | tail -n 1)
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, then userspace tests"
-	python3 "$here/boot.py" --arch "$arch" --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
-		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
-		--suite "$SUITE" ${variant:+--variant "$variant"} ${clean:+--clean-log} | tee -a "$results/current" | grep -v '^RESULT'
+	guest "$label" "$arch" "$image" "$out/initramfs.cpio.gz" \
+		${variant:+--variant "$variant"} ${clean:+--clean-log}
 }
 
 # four_level: the x86_64 kernel that boot() built, booted again with
@@ -106,9 +125,7 @@ four_level() {
 	: > "$root/tests/list"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$root.cpio.gz"
 	say "boot $label under QEMU (no5lvl): KUnit only"
-	python3 "$here/boot.py" --arch x86_64 --kernel "$image" --initrd "$root.cpio.gz" \
-		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
-		--suite "$SUITE" --append no5lvl --clean-log | tee -a "$results/current" | grep -v '^RESULT'
+	guest "$label" x86_64 "$image" "$root.cpio.gz" --append no5lvl --clean-log
 }
 
 # coverage: the x86_64 debug kernel with gcov counters in our objects,
@@ -116,7 +133,7 @@ four_level() {
 # out through the console; coverage.py turns them into per-line counts of
 # our files in build/coverage.
 coverage() {
-	local label=ours-x86-coverage out image root
+	local label=ours-x86-coverage out image root f pairs=()
 	kernel ours x86_64 coverage || { fail_stage "$label" "kernel build failed (see $build/out/$label.log)"; return 1; }
 	out=$kout root=$kout/initramfs
 	image=$(sed -n 's/^kbuild: //p' "$out.log" | tail -n 1)
@@ -128,12 +145,11 @@ coverage() {
 	printf 'gcov-dump\t300\t./gcov_dump\n' >> "$root/tests/list"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initramfs.cpio.gz"
 	say "boot $label under QEMU: KUnit${SUITE:+ ($SUITE)}, userspace tests, gcov_dump"
-	python3 "$here/boot.py" --arch x86_64 --kernel "$image" --initrd "$out/initramfs.cpio.gz" \
-		--kunit-py "$kunit_py" --log "$build/out/$label.console" --label "$label" \
-		--suite "$SUITE" --clean-log | tee -a "$results/current" | grep -v '^RESULT'
+	guest "$label" x86_64 "$image" "$out/initramfs.cpio.gz" --clean-log
 	say "line and branch coverage of our files (annotated in build/coverage)"
+	for f in $coverage_files; do pairs+=("$f=$(object_of "$f")"); done
 	python3 "$here/coverage.py" --console "$build/out/$label.console" --objdir "$out" \
-		--tree "$src/ours" --repo "$repo" --out "$build/coverage" | sed 's/^/  /' ||
+		--tree "$src/ours" --repo "$repo" --out "$build/coverage" "${pairs[@]}" | sed 's/^/  /' ||
 		fail_stage coverage "coverage.py found no counters"
 }
 
@@ -167,9 +183,7 @@ our_objects() {
 	local f obj out=$build/out/ours-x86
 	files=() objs=()
 	while IFS= read -r f; do
-		obj=${f%.c}.o
-		# apply.py splices this file into memory.c
-		[ "$f" = mm/memory_insert_page.c ] && obj=mm/memory.o
+		obj=$(object_of "$f")
 		[ -f "$out/$obj" ] || continue
 		files+=("$f")
 		objs+=("$obj")
